@@ -1,0 +1,188 @@
+"""Steps, derivations, and the checker that walks a derivation's chain of steps.
+
+A derivation is a chain ``lhs = e1 = e2 = …``: each step is one expression and the
+rule that produced it.  A step may start a new subject (``lhs=``), as ALGEBRA.md
+does when it moves from σ(z) to 1 − σ(z) to dσ/dz.  The checker keeps, for each
+subject, the latest expression proved equal to it; the *meaning* of a new
+subject is its expression with known subjects substituted, σ and softplus written
+out in exp form, and derivatives evaluated: ``d/dz σ(z)`` therefore means
+``d/dz`` of the exp form reached so far, and σ's own derivative rule is never used.
+A subject that has no meaning yet (``L(u)``, a name) is defined by its step.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import pairwise
+
+from sympy import Basic, Derivative, Eq, Limit, Subs, Symbol, UnevaluatedExpr, diff
+from sympy.core.function import AppliedUndef
+
+from ._equality import FAILED, NUMERIC_ONLY, PROVED, Check, check_equal
+from .functions import to_exp_form
+
+_UNEVALUATED = (Derivative, Subs, Limit, UnevaluatedExpr)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: ``lhs = via… = expr``, justified by ``rule``.
+
+    ``lhs`` is None when the line continues the subject of the line before.
+    ``via`` holds intermediate forms shown (and checked) on the same line.
+    """
+
+    expr: Basic
+    rule: str
+    lhs: Basic | None = None
+    via: tuple[Basic, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A checked step: its number, its subject, its verdict and how it was reached."""
+
+    index: int
+    step: Step
+    lhs: Basic
+    verdict: str
+    method: str
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of checking every step, the facts, and the independent sympy.diff check."""
+
+    steps: tuple[StepResult, ...]
+    facts: tuple[StepResult, ...]
+    sympy_diff: Check | None
+
+    @property
+    def verdict(self) -> str:
+        verdicts = [r.verdict for r in (*self.steps, *self.facts)]
+        if self.sympy_diff is not None:
+            verdicts.append(self.sympy_diff.verdict)
+        if FAILED in verdicts:
+            return FAILED
+        return NUMERIC_ONLY if NUMERIC_ONLY in verdicts else PROVED
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict != FAILED
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A named chain of steps from a definition to a closed form, with its symbols' domains.
+
+    ``wrt`` names the variables the closed form differentiates the definition by
+    (``(u,)``; ``(u, u)`` for a second derivative); the closed form is checked
+    against ``sympy.diff`` of the definition along them.  ``facts`` are further
+    equalities, each checked on its own, with the subjects of the chain known.
+    """
+
+    name: str
+    title: str
+    source: str
+    domains: Mapping[Symbol, Basic]
+    steps: tuple[Step, ...]
+    wrt: tuple[Symbol, ...] = ()
+    facts: tuple[Step, ...] = ()
+    notes: tuple[str, ...] = ()
+    arguments: tuple[Symbol, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.steps or self.steps[0].lhs is None:
+            raise ValueError(f"{self.name}: the first step must name its subject (lhs=)")
+        if not self.arguments:
+            object.__setattr__(self, "arguments", tuple(self.domains))
+
+    @property
+    def definition(self) -> Basic:
+        """The function being differentiated: the first step's expression."""
+        return self.steps[0].expr
+
+    @property
+    def closed_form(self) -> Eq:
+        """The result: the last subject equals the last expression."""
+        subject = next(s.lhs for s in reversed(self.steps) if s.lhs is not None)
+        return Eq(subject, self.steps[-1].expr, evaluate=False)
+
+    @cached_property
+    def proof(self) -> Proof:
+        return check(self)
+
+
+def _meaning(expr: Basic, known: Mapping[Basic, Basic]) -> Basic:
+    """What a subject stands for: known subjects substituted, σ in exp form, d/dx done."""
+    expr = to_exp_form(expr.xreplace(dict(known)))
+    return expr.doit() if expr.has(*_UNEVALUATED) else expr
+
+
+def _is_new_name(lhs: Basic, known: Mapping[Basic, Basic], variables) -> bool:
+    if lhs in known:
+        return False
+    if isinstance(lhs, AppliedUndef):
+        return True
+    return isinstance(lhs, Symbol) and lhs not in variables
+
+
+def _check_chain(chain: list[Basic], domains, seed: int) -> Check:
+    """Check consecutive members of a chain equal; the worst verdict wins."""
+    checks = [check_equal(a, b, domains, seed + i) for i, (a, b) in enumerate(pairwise(chain))]
+    for verdict in (FAILED, NUMERIC_ONLY):
+        bad = [c for c in checks if c.verdict == verdict]
+        if bad:
+            return bad[0]
+    return Check(PROVED, "; ".join(dict.fromkeys(c.method for c in checks)))
+
+
+def _seed(name: str, index: int) -> int:
+    return zlib.crc32(f"{name}:{index}".encode()) * 1000
+
+
+def _check_step(
+    derivation: Derivation, index: int, step: Step, subject: Basic, previous, known
+) -> StepResult:
+    if step.lhs is None or step.lhs == subject:
+        chain = [previous, *step.via, step.expr]
+        lhs = subject
+    elif _is_new_name(step.lhs, known, derivation.domains):
+        chain = [*step.via, step.expr]
+        lhs = step.lhs
+    else:
+        chain = [_meaning(step.lhs, known), *step.via, step.expr]
+        lhs = step.lhs
+    if len(chain) == 1:
+        return StepResult(index, step, lhs, PROVED, f"definition of {lhs}")
+    chain = [_meaning(e, {}) for e in chain]
+    result = _check_chain(chain, derivation.domains, _seed(derivation.name, index))
+    return StepResult(index, step, lhs, result.verdict, result.method)
+
+
+def check(derivation: Derivation) -> Proof:
+    """Check every step against the one before, then the facts, then sympy.diff."""
+    known: dict[Basic, Basic] = {}
+    results: list[StepResult] = []
+    subject, previous = None, None
+    for index, step in enumerate(derivation.steps, start=1):
+        result = _check_step(derivation, index, step, subject, previous, known)
+        results.append(result)
+        subject, previous = result.lhs, step.expr
+        known[subject] = step.expr
+    facts = [
+        _check_step(derivation, 1000 + i, fact, None, None, known)
+        for i, fact in enumerate(derivation.facts, start=1)
+    ]
+    return Proof(tuple(results), tuple(facts), _check_sympy_diff(derivation))
+
+
+def _check_sympy_diff(derivation: Derivation) -> Check | None:
+    if not derivation.wrt:
+        return None
+    reference = diff(to_exp_form(derivation.definition), *derivation.wrt)
+    closed = to_exp_form(derivation.closed_form.rhs)
+    return check_equal(closed, reference, derivation.domains, _seed(derivation.name, 0))
