@@ -1,10 +1,50 @@
 """bce-check: emit proved closed-form gradients as NumPy/JAX and check them numerically.
 
-Importing this package does not import JAX; the numeric parts load it when used.
+Public API::
+
+    from bce_check import check_gradient, domains
+    report = check_gradient(f, grad, {"u": domains.logits(), "p": domains.labels()},
+                            wrt="u", samples=100_000, seed=0, dtype="float64")
+    report.ok
+
+and ``bce_check.testing.assert_gradient_matches`` for pytest.  Importing this package
+does not import JAX; the numeric parts load it when first used.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 from derivations import BceCheckError, DomainError, ExpressionError, UnknownDerivation
 
-__all__ = ["BceCheckError", "DomainError", "ExpressionError", "UnknownDerivation"]
+from . import domains
+
+__all__ = [
+    "BceCheckError",
+    "DomainError",
+    "ExpressionError",
+    "Report",
+    "UnknownDerivation",
+    "check_gradient",
+    "domains",
+    "emit",
+    "testing",
+    "verify",
+]
+
+_LAZY = {
+    "check_gradient": ("bce_check.harness", "check_gradient"),
+    "Report": ("bce_check.report", "Report"),
+    "emit": ("bce_check.emit", "emit"),
+    "verify": ("bce_check.verify", "verify"),
+    "testing": ("bce_check.testing", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'bce_check' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    loaded = import_module(module)
+    return loaded if attribute is None else getattr(loaded, attribute)

@@ -61,6 +61,74 @@ def prove(name: str | None, all_: bool, fmt: str) -> int:
     return EXIT_OK if all(d.proof.ok for d in selected) else EXIT_FAILED
 
 
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--all", "all_", is_flag=True, help="Verify every derivation in the catalogue.")
+@click.option(
+    "--samples",
+    type=click.IntRange(1, 2**32 - 1),
+    default=1_000_000,
+    show_default=True,
+    help="Random points per derivation.",
+)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
+@click.option(
+    "--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(name: str | None, all_: bool, samples: int, seed: int, dtype: str, as_json: bool) -> int:
+    """Check emitted closed forms against jax.grad, forward mode, finite differences
+    and complex step on random inputs, extremes included."""
+    from .verify import verify as run_verify
+
+    selected = [d.name for d in _selected(name, all_)]
+    show_progress = not as_json and sys.stderr.isatty()
+    report = None
+    for derivation in selected:
+        with click.progressbar(
+            length=samples, label=derivation, file=sys.stderr, hidden=not show_progress
+        ) as bar:
+            one = run_verify(derivation, samples, seed, dtype, progress=bar.update)
+        report = one if report is None else report + one
+    click.echo(report.to_json() if as_json else str(report))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--target",
+    type=click.Choice(["numpy", "jax"]),
+    required=True,
+    help="numpy: widened-precision NumPy; jax: jittable, differentiable JAX.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the module to FILE instead of printing it.",
+)
+def emit(name: str, target: str, output: str | None) -> int:
+    """Write a derivation's closed form and definition as a standalone Python module."""
+    from .emit import emit as emit_code
+    from .emit import write
+
+    derivation = derivations.get(name)
+    if not derivation.proof.ok:
+        click.echo(
+            f"bce-check: {name} failed its proof; nothing emitted (see: bce-check prove {name})",
+            err=True,
+        )
+        return EXIT_FAILED
+    emitted = emit_code(derivation, target)
+    if output is None:
+        click.echo(emitted.source, nl=False)
+    else:
+        write(emitted, output)
+        click.echo(f"wrote {output}: {name}() and {name}_definition() for {target}", err=True)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     try:

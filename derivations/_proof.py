@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
 
-from sympy import Basic, Derivative, Eq, Limit, Subs, Symbol, UnevaluatedExpr, diff
+from sympy import Basic, Derivative, Eq, Limit, S, Subs, Symbol, UnevaluatedExpr, diff
 from sympy.core.function import AppliedUndef
 
 from ._equality import FAILED, NUMERIC_ONLY, PROVED, Check, check_equal
@@ -82,6 +82,10 @@ class Derivation:
     (``(u,)``; ``(u, u)`` for a second derivative); the closed form is checked
     against ``sympy.diff`` of the definition along them.  ``facts`` are further
     equalities, each checked on its own, with the subjects of the chain known.
+    ``arguments`` orders the emitted functions' parameters (default: the domains'
+    order).  ``scale`` is the size of the terms the closed form is computed from (a
+    bound on it, as 1/4 is for σ'): the numeric harness treats errors of a few ε·scale
+    as rounding, not as mistakes.
     """
 
     name: str
@@ -93,6 +97,7 @@ class Derivation:
     facts: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()
     arguments: tuple[Symbol, ...] = field(default=())
+    scale: Basic = S.One
 
     def __post_init__(self) -> None:
         if not self.steps or self.steps[0].lhs is None:

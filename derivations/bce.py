@@ -22,6 +22,7 @@ def derive() -> Derivation:
         source="ALGEBRA.md D2 (Q&A answer on the derivative of BCE w.r.t. the sigmoid's input)",
         domains={u: S.Reals, p: Interval(0, 1)},
         wrt=(u,),
+        scale=S.One,  # |σ(u) − p| ≤ 1: σ and p both lie in [0, 1]
         steps=(
             Step(
                 -p * log(sigmoid(u)) - (1 - p) * log(1 - sigmoid(u)),
