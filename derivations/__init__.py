@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from ._equality import FAILED, NUMERIC_ONLY, PROVED
-from ._proof import Derivation, Proof, Step, StepResult
+from ._proof import ClosedForm, Derivation, Proof, Step, StepResult
 from .errors import BceCheckError, DomainError, ExpressionError, UnknownDerivation
 
 _REGISTRY: dict[str, str] = {
@@ -23,6 +23,7 @@ __all__ = [
     "NUMERIC_ONLY",
     "PROVED",
     "BceCheckError",
+    "ClosedForm",
     "Derivation",
     "DomainError",
     "ExpressionError",

@@ -42,6 +42,24 @@ class Step:
 
 
 @dataclass(frozen=True)
+class ClosedForm:
+    """A result of a derivation, as emission and the numeric harness use it.
+
+    ``lhs = rhs`` where ``rhs`` is the derivative of ``function`` along ``wrt``
+    (``(u,)`` a gradient or Jacobian, ``(u, u)`` a second derivative), or, when
+    ``wrt`` is empty, an expression equal to ``function`` (an identity, as BCE is the
+    mean negative log-likelihood).  ``suffix`` names the emitted function
+    ``<derivation>_<suffix>``; the main result has none.
+    """
+
+    lhs: Basic
+    rhs: Basic
+    function: Basic
+    wrt: tuple[Basic, ...] = ()
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
 class StepResult:
     """A checked step: its number, its subject, its verdict and how it was reached."""
 
@@ -54,17 +72,29 @@ class StepResult:
 
 @dataclass(frozen=True)
 class Proof:
-    """The outcome of checking every step, the facts, and the independent sympy.diff check."""
+    """The outcome of checking every step, the facts, and each closed form independently.
+
+    ``independent`` holds, per closed form, its check against ``sympy.diff`` of its
+    function (or, for an identity, against the function itself).
+    """
 
     steps: tuple[StepResult, ...]
     facts: tuple[StepResult, ...]
-    sympy_diff: Check | None
+    independent: tuple[Check, ...]
+
+    @property
+    def sympy_diff(self) -> Check | None:
+        """The worst independent check (None when there is none)."""
+        for verdict in (FAILED, NUMERIC_ONLY, PROVED):
+            for check in self.independent:
+                if check.verdict == verdict:
+                    return check
+        return None
 
     @property
     def verdict(self) -> str:
         verdicts = [r.verdict for r in (*self.steps, *self.facts)]
-        if self.sympy_diff is not None:
-            verdicts.append(self.sympy_diff.verdict)
+        verdicts += [c.verdict for c in self.independent]
         if FAILED in verdicts:
             return FAILED
         return NUMERIC_ONLY if NUMERIC_ONLY in verdicts else PROVED
@@ -85,7 +115,9 @@ class Derivation:
     ``arguments`` orders the emitted functions' parameters (default: the domains'
     order).  ``scale`` is the size of the terms the closed form is computed from (a
     bound on it, as 1/4 is for σ'): the numeric harness treats errors of a few ε·scale
-    as rounding, not as mistakes.
+    as rounding, not as mistakes.  ``closed_forms`` lists the results (default: one,
+    the last subject = the last expression, the derivative of the definition along
+    ``wrt``); a derivation with several results (∂/∂W and ∂/∂b) lists each.
     """
 
     name: str
@@ -98,12 +130,17 @@ class Derivation:
     notes: tuple[str, ...] = ()
     arguments: tuple[Symbol, ...] = field(default=())
     scale: Basic = S.One
+    closed_forms: tuple[ClosedForm, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.steps or self.steps[0].lhs is None:
             raise ValueError(f"{self.name}: the first step must name its subject (lhs=)")
         if not self.arguments:
             object.__setattr__(self, "arguments", tuple(self.domains))
+        if not self.closed_forms:
+            subject = next(s.lhs for s in reversed(self.steps) if s.lhs is not None)
+            main = ClosedForm(subject, self.steps[-1].expr, self.definition, tuple(self.wrt))
+            object.__setattr__(self, "closed_forms", (main,))
 
     @property
     def definition(self) -> Basic:
@@ -112,9 +149,9 @@ class Derivation:
 
     @property
     def closed_form(self) -> Eq:
-        """The result: the last subject equals the last expression."""
-        subject = next(s.lhs for s in reversed(self.steps) if s.lhs is not None)
-        return Eq(subject, self.steps[-1].expr, evaluate=False)
+        """The main result as an equation (the first of ``closed_forms``)."""
+        main = self.closed_forms[0]
+        return Eq(main.lhs, main.rhs, evaluate=False)
 
     @cached_property
     def proof(self) -> Proof:
@@ -182,12 +219,16 @@ def check(derivation: Derivation) -> Proof:
         _check_step(derivation, 1000 + i, fact, None, None, known)
         for i, fact in enumerate(derivation.facts, start=1)
     ]
-    return Proof(tuple(results), tuple(facts), _check_sympy_diff(derivation))
+    independent = tuple(
+        _check_independently(derivation, closed, i)
+        for i, closed in enumerate(derivation.closed_forms)
+    )
+    return Proof(tuple(results), tuple(facts), independent)
 
 
-def _check_sympy_diff(derivation: Derivation) -> Check | None:
-    if not derivation.wrt:
-        return None
-    reference = diff(to_exp_form(derivation.definition), *derivation.wrt)
-    closed = to_exp_form(derivation.closed_form.rhs)
-    return check_equal(closed, reference, derivation.domains, _seed(derivation.name, 0))
+def _check_independently(derivation: Derivation, closed: ClosedForm, index: int) -> Check:
+    """A closed form against sympy.diff of its function (or the function itself)."""
+    function = to_exp_form(closed.function)
+    reference = diff(function, *closed.wrt) if closed.wrt else function
+    seed = _seed(derivation.name, -1 - index)
+    return check_equal(to_exp_form(closed.rhs), reference, derivation.domains, seed)
