@@ -26,7 +26,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sympy import Add, Basic, Function, Mul, S, collect, exp, expand, log
+from sympy import (
+    Add,
+    Basic,
+    Derivative,
+    Function,
+    Mul,
+    S,
+    Subs,
+    UnevaluatedExpr,
+    collect,
+    exp,
+    expand,
+    log,
+)
 
 from derivations.functions import sigmoid, softplus
 
@@ -152,7 +165,8 @@ REWRITES: tuple[Rewrite, ...] = (
 
 def stable_form(expr: Basic, rules: tuple[Rewrite, ...] = REWRITES) -> Basic:
     """Apply the rules in order, repeatedly, until the expression stops changing."""
-    expr = expr.doit()
+    if expr.has(Derivative, Subs, UnevaluatedExpr):
+        expr = expr.doit()  # otherwise keep the derivation's own order of terms
     for _ in range(10):
         before = expr
         for rule in rules:

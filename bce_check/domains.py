@@ -137,14 +137,21 @@ class Sampler:
 
 
 def logits(max_magnitude: float = 1e4) -> Sampler:
-    """Real logits: ordinary, large (|u| ≥ 700 where e^u overflows), tiny, and exact 0."""
+    """Real logits: ordinary, large (|u| ≥ 700 where e^u overflows), tiny, and exact 0.
+
+    With a smaller ``max_magnitude`` every component is clipped to it: the "large" one
+    then covers [max/2, max].
+    """
+    if not 1.0 <= max_magnitude <= 1e300:
+        raise DomainError(f"max_magnitude must be from 1 to 1e300, got {max_magnitude!r}")
+    top = max_magnitude
     return Sampler(
         "logits",
         (
-            Component("uniform ±6", 0.30, "uniform", 0.0, 6.0, sign=0),
-            Component("uniform ±40", 0.15, "uniform", 0.0, 40.0, sign=0),
-            Component("log-uniform 1e-8..1e4", 0.25, "log-uniform", -8.0, 4.0, sign=0),
-            Component("large 700..max", 0.15, "uniform", 700.0, max_magnitude, sign=0),
+            Component("uniform ±6", 0.30, "uniform", 0.0, min(6.0, top), sign=0),
+            Component("uniform ±40", 0.15, "uniform", 0.0, min(40.0, top), sign=0),
+            Component("log-uniform 1e-8..max", 0.25, "log-uniform", -8.0, math.log10(top), sign=0),
+            Component("large 700..max", 0.15, "uniform", min(700.0, top / 2), top, sign=0),
             Component("tiny 1e-30..1e-8", 0.10, "log-uniform", -30.0, -8.0, sign=0),
             Component("exact 0", 0.05, "constant", 0.0),
         ),

@@ -19,6 +19,7 @@ source, executed, so what is tested is what is written out.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -42,7 +43,8 @@ _SOFTPLUS_AFFINE = '''
 def _softplus_affine(x, a):
     """softplus(x) + a*x = log1p(e^-|x|) + ((1 + a)*x if x >= 0 else a*x): no term cancels."""
     nonneg = {condition}
-    return {np}.log1p({np}.exp({np}.where(nonneg, -x, x))) + {np}.where(nonneg, (1 + a) * x, a * x)
+    tail = {np}.log1p({np}.exp({np}.where(nonneg, -x, x)))
+    return tail + {np}.where(nonneg, (1 + a) * x, a * x)
 '''
 HELPERS: dict[str, dict[str, str]] = {
     "numpy": {"softplus_affine": _SOFTPLUS_AFFINE.format(np="numpy", condition="x >= 0")},
@@ -97,7 +99,7 @@ class _HelperCalls:
 
 class _NumPyCode(_HelperCalls, NumPyPrinter):
     def __init__(self) -> None:
-        super().__init__({"fully_qualified_modules": True})
+        super().__init__({"fully_qualified_modules": True, "order": "none"})
         self.used: set[str] = set()
 
 
@@ -105,7 +107,7 @@ class _JaxCode(_HelperCalls, JaxPrinter):
     target = "jax"
 
     def __init__(self) -> None:
-        super().__init__({"fully_qualified_modules": True})
+        super().__init__({"fully_qualified_modules": True, "order": "none"})
         self.used = set()
 
 
@@ -162,40 +164,47 @@ def _function_source(name: str, doc: str, args: list[str], body: str, widen: boo
         ]
     else:
         lines = [f"    return {body}"]
-    return "\n".join([f"\ndef {name}({signature}):", f'    """{doc}"""', *lines, ""])
+    return "\n".join([f"def {name}({signature}):", f'    """{doc}"""', *lines])
+
+
+def _rewrites_note() -> str:
+    names = ", ".join(rule.name for rule in REWRITES)
+    return textwrap.fill(f"Stable rewrites: {names} (bce_check/_stable.py).", width=88)
 
 
 def _module_source(derivation: Derivation, target: str) -> str:
     printer = PRINTERS[target]()
     args = [str(a) for a in derivation.arguments]
-    definition = stable_form(derivation.definition)
-    closed = stable_form(derivation.closed_form.rhs)
     widen = target == "numpy" and _elementwise(derivation)
     first = derivation.steps[0].lhs
     lhs, rhs = derivation.closed_form.lhs, derivation.closed_form.rhs
+    definition_doc = f"{text(first)} = {text(derivation.definition)}"
+    closed_doc = f"{text(lhs)} = {text(rhs)}"
     functions = [
         _function_source(
             f"{derivation.name}_definition",
-            f"{text(first)} = {text(derivation.definition)}",
+            definition_doc,
             args,
-            printer.doprint(definition),
+            printer.doprint(stable_form(derivation.definition)),
             widen,
         ),
         _function_source(
-            derivation.name, f"{text(lhs)} = {text(rhs)}", args, printer.doprint(closed), widen
+            derivation.name, closed_doc, args, printer.doprint(stable_form(rhs)), widen
         ),
     ]
-    helpers = [HELPERS[target][h] for h in sorted(printer.used)]
     header = (
         f'"""{derivation.name}: {derivation.title}\n\nEmitted by bce-check '
         f"{_package_version()} ({target}) from the derivation `{derivation.name}`.\n\n"
-        f"    {text(first)} = {text(derivation.definition)}\n"
-        f"    {text(lhs)} = {text(rhs)}\n\nStable rewrites: "
-        f'{", ".join(r.name for r in REWRITES)} (bce_check/_stable.py).\n"""\n\n'
+        f'    {definition_doc}\n    {closed_doc}\n\n{_rewrites_note()}\n"""'
     )
-    return (
-        header + IMPORTS[target] + (_WIDEN if widen else "") + "".join(helpers) + "".join(functions)
-    )
+    blocks = [
+        header,
+        IMPORTS[target].strip(),
+        *([_WIDEN.strip()] if widen else []),
+        *(HELPERS[target][h].strip() for h in sorted(printer.used)),
+        *functions,
+    ]
+    return "\n\n\n".join(blocks) + "\n"
 
 
 def _load(source: str, name: str) -> dict:

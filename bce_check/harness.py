@@ -20,14 +20,17 @@ function, the largest |jax.grad| seen on the first chunk unless given).
   at z = 40 where the truth is 4.2e-18, an error of 2e-17·s, far below 16ε·s = 8.9e-16.
   Smallest relative error detected where |r| ≥ s: 2·ULP_BUDGET·ε = 7.1e-15 (float64).
 * Finite differences: D(h) = (f(x + h) − f(x − h))/2h has a truncation error
-  h²f'''/6, estimated by Richardson as |D(2h) − D(h)|/3, and a rounding error of at
-  most ULP_BUDGET·ε·(|f(x + h)| + |f(x − h)|)/2h from evaluating f.  The tolerance is
-  the autodiff one plus FD_SAFETY times the sum of the two.  h = ε^{1/3}·max(|x|, 1)
-  balances them (the step is then made exact: h = (x + h) − x).
+  h²·f‴/6, estimated by Richardson as |D(2h) − D(h)|/3, and a rounding error of at
+  most ULP_BUDGET·ε·T/2h from evaluating f, where T = |f(x + h)| + |f(x − h)| +
+  2·s·‖x‖₁ is the size of the terms f is computed from (a function whose slope is
+  bounded by s sums terms up to about |f| + s·|x|: log(1 + e^u) − p·u at u = 5,
+  p = 1 is 0.0067 made of terms of size 5).  The tolerance is the autodiff one plus
+  FD_SAFETY times the sum of the two.  h = ε^{1/3}·max(|x|, 1) balances them (the
+  step is then made exact: h = (x + h) − x).
 * A candidate that is NaN or infinite where the reference is finite fails.  Points
   where a reference is not finite are not compared (and not counted in ``points``).
 
-Everything runs as one jitted, vmapped function per chunk of CHUNK points; the
+Everything runs as jitted, vmapped functions per chunk of up to CHUNK points; the
 per-chunk statistics (counts, maxima, the worst point, a log histogram for the
 median) are merged on the host, so memory does not grow with the number of samples.
 """
@@ -49,6 +52,7 @@ from .report import FAIL, PASS, SKIPPED, Report, Result
 ULP_BUDGET = 16  # ε·(|r| + s) units a correct candidate and a correct reference may differ by
 FD_SAFETY = 2.0  # multiplies the finite-difference error estimate (Richardson is an estimate)
 CHUNK = 1 << 17  # points per jitted call: bounded memory; measured fastest here (2^15..2^18)
+MIN_CHUNK = 1 << 10  # small runs use the next power of two above their size
 MAX_SAMPLES = 1 << 32  # sample indices are 32-bit counters
 DTYPES = ("float32", "float64")
 REFERENCES = ("jax.grad", "jax.jvp", "finite-difference", "complex-step")
@@ -204,7 +208,7 @@ def _moved(args: list, index: int, flat, k, step):
     return [*args[:index], moved.reshape(args[index].shape), *args[index + 1 :]], (flat + step)[k]
 
 
-def _central_difference(f: Callable, args: list, index: int, eps):
+def _central_difference(f: Callable, args: list, index: int, eps, scale):
     """Central differences D(h), and FD_SAFETY·(truncation + rounding) as its error bound."""
     import jax
     import jax.numpy as jnp
@@ -222,7 +226,9 @@ def _central_difference(f: Callable, args: list, index: int, eps):
         d1 = (fp - fm) / (hp - hm)
         d2 = (fp2 - fm2) / (hp2 - hm2)
         truncation = jnp.abs(d2 - d1) / 3  # Richardson: D(2h) − D(h) ≈ 3·h²f'''/6
-        rounding = ULP_BUDGET * eps * (jnp.abs(fp) + jnp.abs(fm)) / (hp - hm)
+        # f is computed from terms of size up to |f| + s·‖x‖₁ (its slope is bounded by s)
+        terms = jnp.abs(fp) + jnp.abs(fm) + 2 * scale * jnp.sum(jnp.abs(flat))
+        rounding = ULP_BUDGET * eps * terms / (hp - hm)
         return d1, FD_SAFETY * (truncation + rounding)
 
     d, bound = jax.vmap(along)(jnp.arange(flat.size))
@@ -299,17 +305,17 @@ def _median(hist: np.ndarray) -> float:
 
 
 def _reference_functions(problem: Problem, index: int, eps, analytic_f) -> dict[str, Callable]:
-    """name → per-point function returning (reference value, extra tolerance)."""
+    """name → per-point function of (scale, *args) returning (value, extra tolerance)."""
     import jax
 
     f = problem.f
     references = {
-        "jax.grad": lambda *a: (jax.jacrev(f, argnums=index)(*a), 0.0),
-        "jax.jvp": lambda *a: (jax.jacfwd(f, argnums=index)(*a), 0.0),
-        "finite-difference": lambda *a: _central_difference(f, list(a), index, eps),
+        "jax.grad": lambda s, *a: (jax.jacrev(f, argnums=index)(*a), 0.0),
+        "jax.jvp": lambda s, *a: (jax.jacfwd(f, argnums=index)(*a), 0.0),
+        "finite-difference": lambda s, *a: _central_difference(f, list(a), index, eps, s),
     }
     if analytic_f is not None:
-        references["complex-step"] = lambda *a: (
+        references["complex-step"] = lambda s, *a: (
             _complex_step(analytic_f, list(a), index, eps),
             0.0,
         )
@@ -323,7 +329,7 @@ def _reference_functions(problem: Problem, index: int, eps, analytic_f) -> dict[
 
 
 @lru_cache(maxsize=64)
-def _reference_stage(problem: Problem, dtype: str, analytic_f, scale_fn):
+def _reference_stage(problem: Problem, dtype: str, analytic_f, scale_fn, chunk: int):
     """(reference names, jitted (seed, start, scale) → (inputs, scale per point, values))."""
     import jax
     import jax.numpy as jnp
@@ -332,9 +338,9 @@ def _reference_stage(problem: Problem, dtype: str, analytic_f, scale_fn):
     references = _reference_functions(problem, index, jnp.finfo(dtype).eps, analytic_f)
 
     def evaluate(seed, start, scale):
-        args = problem.draw(seed, start, CHUNK, dtype)
-        s = jnp.full(CHUNK, scale, dtype) if scale_fn is None else jax.vmap(scale_fn)(*args)
-        return args, s, [jax.vmap(ref)(*args) for ref in references.values()]
+        args = problem.draw(seed, start, chunk, dtype)
+        s = jnp.full(chunk, scale, dtype) if scale_fn is None else jax.vmap(scale_fn)(*args)
+        return args, s, [jax.vmap(ref)(s, *args) for ref in references.values()]
 
     return list(references), jax.jit(evaluate)
 
@@ -352,8 +358,9 @@ def _reduce(args, candidate, s, values, n_valid):
     import jax.numpy as jnp
 
     eps = jnp.finfo(candidate.dtype).eps
+    chunk = candidate.shape[0]
     compare = jax.vmap(lambda c, r, extra, s: _compare(c, r, extra, s, eps))
-    in_range = jnp.arange(CHUNK) < n_valid
+    in_range = jnp.arange(chunk) < n_valid
     stats = []
     anchor = values[0][0]  # jax.grad: the reference the others are checked against too
     for r, extra in values:
@@ -364,7 +371,7 @@ def _reduce(args, candidate, s, values, n_valid):
         valid = valid & in_range
         ranked = jnp.where(valid, ratio, -1.0)
         # the max, then the first index reaching it: cheaper than argmax on CPU
-        worst = jnp.min(jnp.where(ranked == jnp.max(ranked), jnp.arange(CHUNK), CHUNK - 1))
+        worst = jnp.min(jnp.where(ranked == jnp.max(ranked), jnp.arange(chunk), chunk - 1))
         stats.append(
             {
                 "count": jnp.sum(valid),
@@ -452,16 +459,21 @@ def _trace_check(problem: Problem, example: list, index: int) -> None:
         )
 
 
-def _pilot_scale(problem: Problem, index: int, seed: int, dtype: str, n: int) -> float:
+def _chunk_size(samples: int) -> int:
+    """CHUNK, or for a small run the next power of two above it (at least MIN_CHUNK)."""
+    return min(CHUNK, max(MIN_CHUNK, 1 << (samples - 1).bit_length()))
+
+
+def _pilot_scale(problem: Problem, index: int, seed: int, dtype: str, chunk: int) -> float:
     """The largest finite |jax.grad f| over the first chunk: the default gradient scale."""
     import jax
     import jax.numpy as jnp
 
     @jax.jit
     def largest(seed):
-        args = problem.draw(seed, 0, CHUNK, dtype)
+        args = problem.draw(seed, 0, chunk, dtype)
         g = jax.vmap(jax.jacrev(problem.f, argnums=index))(*args)
-        keep = jnp.isfinite(g) & (jnp.arange(CHUNK) < n).reshape((-1,) + (1,) * (g.ndim - 1))
+        keep = jnp.isfinite(g)
         return jnp.max(jnp.where(keep, jnp.abs(g), 0.0))
 
     return max(float(largest(jnp.uint32(seed))), float(np.finfo(dtype).tiny))
@@ -492,19 +504,20 @@ def run(
         applicable, skipped = _analytic(problem.f, example, index)
         analytic_f = problem.f if applicable else None
     notes = []
+    chunk = _chunk_size(samples)
     scale, scale_fn = problem.scale, None
     if callable(scale):
         scale, scale_fn = 0.0, scale
     elif scale is None:
-        scale = _pilot_scale(problem, index, seed, dtype, min(samples, CHUNK))
+        scale = _pilot_scale(problem, index, seed, dtype, chunk)
         notes.append(f"{problem.name}: gradient scale s = {scale:.3g} (largest |jax.grad| seen)")
     # the reference stage depends on f, not on the candidate: key it without grad
     key = replace(problem, grad=None, name="")
-    references, evaluate = _reference_stage(key, dtype, analytic_f, scale_fn)
+    references, evaluate = _reference_stage(key, dtype, analytic_f, scale_fn, chunk)
     candidate_of, reduce = _candidate_stage(problem.grad), _reduce_stage()
     totals = {r: _Totals() for r in references}
-    for start in range(0, samples, CHUNK):
-        count = min(CHUNK, samples - start)
+    for start in range(0, samples, chunk):
+        count = min(chunk, samples - start)
         args, s, values = evaluate(jnp.uint32(seed), jnp.uint32(start), scale)
         stats = jax.device_get(reduce(args, candidate_of(args), s, values, count))
         for reference, chunk_stats in zip(references, stats, strict=True):

@@ -84,3 +84,68 @@ def test_prove_does_not_import_jax():
     done = _run("-c", code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_verify_passes_with_a_table_and_exit_0(capsys):
+    assert main(["verify", "bce_logit_gradient", "--samples", "5000", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    for reference in ("jax.grad", "jax.jvp", "finite-difference", "complex-step"):
+        assert f"bce_logit_gradient  {reference}" in out
+    assert "verdict: pass" in out
+
+
+def test_verify_json_contract(capsys):
+    assert main(["verify", "sigmoid_derivative", "--samples", "2000", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] == "pass"
+    assert len(report["results"]) == 4
+    for result in report["results"]:
+        assert set(result) == {
+            "name",
+            "reference",
+            "dtype",
+            "points",
+            "max_error",
+            "median_error",
+            "worst_input",
+            "verdict",
+        }
+        assert result["dtype"] == "float64" and result["points"] == 2000
+        assert set(result["worst_input"]) == {"z"}
+
+
+def test_verify_bad_input_exits_2(capsys):
+    assert main(["verify", "bce_logit_gradient", "--samples", "0"]) == 2
+    assert main(["verify", "bce_logit_gradient", "--dtype", "float16"]) == 2
+    assert main(["verify", "nonsense"]) == 2
+    assert main(["verify"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_emit_prints_a_module_or_writes_it(capsys, tmp_path):
+    assert main(["emit", "bce_logit_gradient", "--target", "jax"]) == 0
+    source = capsys.readouterr().out
+    assert "def bce_logit_gradient(u, p):" in source and "import jax" in source
+    path = tmp_path / "grad.py"
+    assert main(["emit", "sigmoid_derivative", "--target", "numpy", "-o", str(path)]) == 0
+    assert "def sigmoid_derivative_definition(z):" in path.read_text()
+
+
+def test_emit_bad_input_exits_2(capsys, tmp_path):
+    assert main(["emit", "bce_logit_gradient"]) == 2  # --target is required
+    assert main(["emit", "bce_logit_gradient", "--target", "torch"]) == 2
+    assert (
+        main(
+            [
+                "emit",
+                "bce_logit_gradient",
+                "--target",
+                "numpy",
+                "-o",
+                str(tmp_path / "no" / "such" / "dir.py"),
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "cannot write" in err
