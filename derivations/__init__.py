@@ -1,8 +1,9 @@
 """Closed-form gradients derived step by step in SymPy, every step checked.
 
 The registry maps each derivation's name to the module whose ``derive()`` builds
-it; ``get(name)`` returns a fresh :class:`Derivation`.  Pure SymPy: nothing in
-this package imports NumPy or JAX.
+it (or to ``module:function`` where one module holds several, as the three
+regularised gradients do); ``get(name)`` returns a fresh :class:`Derivation`.
+Pure SymPy: nothing in this package imports NumPy or JAX.
 """
 
 from __future__ import annotations
@@ -13,9 +14,19 @@ from ._equality import FAILED, NUMERIC_ONLY, PROVED
 from ._proof import ClosedForm, Derivation, Proof, Step, StepResult
 from .errors import BceCheckError, DomainError, ExpressionError, UnknownDerivation
 
+# name -> "module" (its derive()) or "module:function"
 _REGISTRY: dict[str, str] = {
     "sigmoid_derivative": "sigmoid",
     "bce_logit_gradient": "bce",
+    "bce_from_likelihood": "likelihood",
+    "logistic_regression_gradient": "logistic",
+    "batch_gradient": "batch",
+    "softmax_cross_entropy": "softmax",
+    "bce_second_derivative": "curvature",
+    "batch_hessian": "hessian",
+    "l2_regularised_gradient": "regularised:derive_l2",
+    "l1_regularised_gradient": "regularised:derive_l1",
+    "elastic_net_gradient": "regularised:derive_elastic_net",
 }
 
 __all__ = [
@@ -45,4 +56,5 @@ def get(name: str) -> Derivation:
     """Build the derivation called ``name``; UnknownDerivation lists the known names."""
     if name not in _REGISTRY:
         raise UnknownDerivation(name, names())
-    return import_module(f"{__name__}.{_REGISTRY[name]}").derive()
+    module, _, function = _REGISTRY[name].partition(":")
+    return getattr(import_module(f"{__name__}.{module}"), function or "derive")()

@@ -10,6 +10,11 @@ The verdicts:
 
 Numeric evidence never yields ``proved``, and a symbolic zero that numerics
 contradict (an assumption SymPy used that the domain does not grant) is ``failed``.
+
+Both sides may be explicit matrices (``derivations._matrix`` writes matrix expressions
+out at small shapes): they are compared entry by entry.  A domain is a SymPy set for
+one symbol, or, for a tuple of symbols drawn together (the free coordinates of a point
+on the probability simplex), an object with ``sample(rng)`` returning one value each.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from dataclasses import dataclass
 
 import mpmath
 from sympy import (
+    Add,
     Basic,
+    Dummy,
     FiniteSet,
     Interval,
+    Mul,
     S,
     Symbol,
     cancel,
@@ -31,12 +39,15 @@ from sympy import (
     expand,
     expand_log,
     factor,
+    fraction,
     lambdify,
     log,
     simplify,
+    together,
 )
-from sympy.matrices import MatrixBase
+from sympy.matrices import MatrixBase, ShapeError
 
+from ._mpmath import program
 from .functions import to_exp_form
 
 PROVED = "proved"
@@ -47,6 +58,10 @@ NUMERIC_POINTS = 20  # random points per equality: a wrong step is off almost ev
 NUMERIC_DIGITS = 40  # agreement required, relative to the larger side
 WORKING_DPS = 60  # 20 digits of headroom: cancellation at |x| <= 8 costs at most ~8 of them
 REAL_RANGE = 8.0  # reals are drawn uniformly from [-8, 8], see WORKING_DPS
+# Written-out matrices put products such as x_iᵀθ (|x_iᵀθ| up to 3·8·8 + 8 = 200) under
+# σ, where 1 − σ loses up to ~90 digits to cancellation: a point where the sides differ
+# at WORKING_DPS is evaluated again with this many digits before it counts against them.
+RETRY_DPS = 250
 SIMPLIFY_MAX_OPS = 400  # simplify() is the slow last resort; skipped on larger differences
 
 
@@ -60,13 +75,22 @@ class Check:
 
 @dataclass(frozen=True)
 class Strategy:
-    """A named way to try to reduce a difference to 0 (rules as data)."""
+    """A named way to try to reduce a difference to 0 (rules as data).
+
+    ``apply(difference, domains)``: the domains let a strategy use what SymPy's
+    assumptions cannot say (that a symbol lies in (0, 1)).
+    """
 
     name: str
-    apply: Callable[[Basic], Basic]
+    apply: Callable[[Basic, Mapping], Basic]
 
 
-def _exp_as_positive_variable(d: Basic) -> Basic:
+def _expand_logs_of_factors(d: Basic) -> Basic:
+    """Each log(a) as log(factor(a)) expanded: a quotient of positive factors splits."""
+    return d.replace(lambda e: isinstance(e, log), lambda e: expand_log(log(factor(e.args[0]))))
+
+
+def _exp_as_positive_variable(d: Basic, domains: Mapping | None = None) -> Basic:
     """Write every e^{s} as a positive variable t, normalise logs, and cancel.
 
     Identities between the exp forms of σ and softplus become identities between
@@ -76,21 +100,92 @@ def _exp_as_positive_variable(d: Basic) -> Basic:
     positives = {s: Symbol(f"_t_{s.name}", positive=True) for s in symbols}
     for s, t in positives.items():
         d = d.subs(exp(s), t)
-    d = d.replace(lambda e: isinstance(e, log), lambda e: expand_log(log(factor(e.args[0]))))
+    d = _expand_logs_of_factors(d)
     for s, t in positives.items():
         d = d.subs(t, exp(s))
     return cancel(expand(d))
 
 
+def _exponentials_as_positive_variables(
+    d: Basic, domains: Mapping | None = None, split_sums: bool = False
+) -> Basic:
+    """Write each e^{c·g} (c a number, g any real argument) as t_g^c with t_g > 0.
+
+    The general form of the strategy above, for exponents such as x_iᵀθ: the
+    difference becomes a rational function of the t_g (log t_g is g again), and a
+    rational function whose numerator expands to 0 is 0 whatever the t_g stand for.
+    With ``split_sums``, e^{a + b} is first written e^a·e^b, so that e^{z_1 − z_0} and
+    e^{z_0} share their variables (slower: more variables).
+    """
+    variables: dict[Basic, Dummy] = {}
+
+    def power(argument: Basic) -> Basic:
+        c, g = argument.as_content_primitive()  # −2a − 2b: (2, −a − b)
+        if g.could_extract_minus_sign():
+            c, g = -c, -g
+        return variables.setdefault(g, Dummy("t", positive=True)) ** c
+
+    def powers(argument: Basic) -> Basic:
+        terms = Add.make_args(expand(argument)) if split_sums else (argument,)
+        return Mul(*[power(term) for term in terms])
+
+    if not all(e.args[0].is_real for e in d.atoms(exp)):
+        return d
+    d = _expand_logs_of_factors(
+        d.replace(lambda e: isinstance(e, exp), lambda e: powers(e.args[0]))
+    )
+    numerator, _ = fraction(together(d.xreplace({log(t): g for g, t in variables.items()})))
+    return expand(numerator)  # a quotient is 0 when its numerator is: no gcd needed
+
+
+def _unit_interval_as_fraction(d: Basic, domains: Mapping) -> Basic:
+    """Write each symbol whose domain lies in (0, 1) as t/(1 + t), t > 0, and cancel.
+
+    Then x and 1 − x are both quotients of positive factors, so logs of products of
+    their powers split (log(x^y·(1 − x)^(1 − y)) = y·log x + (1 − y)·log(1 − x)).
+    """
+    inside = [
+        s
+        for s in d.free_symbols
+        if isinstance(domains.get(s), Interval) and domains[s].is_subset(Interval.open(0, 1))
+    ]
+    if not inside:
+        return d
+    fractions = {}
+    for s in inside:
+        t = Dummy("t", positive=True)
+        fractions[s] = t / (1 + t)
+    return cancel(expand(_expand_logs_of_factors(d.xreplace(fractions))))
+
+
 STRATEGIES: tuple[Strategy, ...] = (
-    Strategy("as written", lambda d: d),
-    Strategy("cancel", cancel),
-    Strategy("expand logs", lambda d: cancel(expand(expand_log(d)))),
+    Strategy("as written", lambda d, domains: d),
+    Strategy("cancel", lambda d, domains: cancel(d)),
+    Strategy("expand logs", lambda d, domains: cancel(expand(expand_log(d)))),
     Strategy("exponentials as a positive variable", _exp_as_positive_variable),
     Strategy(
-        "simplify",
-        lambda d: simplify(d) if count_ops(d) <= SIMPLIFY_MAX_OPS else d,
+        "exponentials of any argument as positive variables", _exponentials_as_positive_variables
     ),
+    Strategy(
+        "exponentials of each term as positive variables",
+        lambda d, domains: _exponentials_as_positive_variables(d, domains, split_sums=True),
+    ),
+    Strategy("symbols in (0, 1) as t/(1 + t)", _unit_interval_as_fraction),
+    Strategy(
+        "simplify",
+        lambda d, domains: simplify(d) if count_ops(d) <= SIMPLIFY_MAX_OPS else d,
+    ),
+)
+# Explicit matrices (sums of σ of x_iᵀθ): the general exponential strategy decides them
+# in a tenth of the time cancel() takes, so it is tried first there.
+EXPLICIT_ORDER = (
+    "as written",
+    "exponentials of any argument as positive variables",
+    "expand logs",
+    "exponentials of each term as positive variables",
+    "symbols in (0, 1) as t/(1 + t)",
+    "cancel",
+    "simplify",
 )
 
 
@@ -98,16 +193,24 @@ def _elements(expr: Basic) -> list[Basic]:
     return list(expr) if isinstance(expr, MatrixBase) else [expr]
 
 
-def symbolic_zero(difference: Basic) -> str | None:
-    """The name of the first strategy that reduces every element to 0, or None."""
+def symbolic_zero(
+    difference: Basic, domains: Mapping | None = None, order: tuple[str, ...] | None = None
+) -> str | None:
+    """The name of the first strategy that reduces every element to 0, or None.
+
+    ``order`` names the strategies to try, in order (default: all of STRATEGIES).
+    """
     elements = _elements(difference)
-    for strategy in STRATEGIES:
-        if all(strategy.apply(e) == 0 for e in elements):
-            return strategy.name
+    by_name = {s.name: s for s in STRATEGIES}
+    for name in order or by_name:
+        if all(by_name[name].apply(e, domains or {}) == 0 for e in elements):
+            return name
     return None
 
 
 def _sample(domain, rng: random.Random):
+    if hasattr(domain, "sample"):  # a joint domain (a tuple of symbols drawn together)
+        return domain.sample(rng)
     if domain == S.Reals:
         return rng.uniform(-REAL_RANGE, REAL_RANGE)
     if isinstance(domain, Interval):
@@ -125,49 +228,97 @@ def _value(x) -> mpmath.mpc:
     return mpmath.mpc(x) if not isinstance(x, mpmath.mpc) else x
 
 
+def _where(domains: Mapping) -> dict[Basic, tuple[object, object]]:
+    """symbol -> (key, position): a plain symbol is its own key; a tuple key draws jointly."""
+    where = {}
+    for key in domains:
+        if isinstance(key, tuple):
+            where.update({s: (key, i) for i, s in enumerate(key)})
+        else:
+            where[key] = (key, None)
+    return where
+
+
+def _draw(symbols: list, domains: Mapping, where: Mapping, rng: random.Random) -> list:
+    """One random point: symbols in order, each joint key drawn once, when first needed."""
+    drawn: dict = {}
+    point = []
+    for s in symbols:
+        key, position = where[s]
+        if key not in drawn:
+            drawn[key] = _sample(domains[key], rng)
+        point.append(drawn[key] if position is None else drawn[key][position])
+    return point
+
+
 def numeric_agreement(
     a: Basic, b: Basic, domains: Mapping[Symbol, object], seed: int
 ) -> tuple[bool, str]:
     """Evaluate both sides at random points with mpmath; (agree, description)."""
     symbols = sorted((a.free_symbols | b.free_symbols), key=str)
-    missing = [s for s in symbols if s not in domains]
+    where = _where(domains)
+    missing = [s for s in symbols if s not in where]
     if missing:
         raise ValueError(f"no domain declared for {', '.join(map(str, missing))}")
     left_elements, right_elements = _elements(a), _elements(b)
-    both = lambdify(symbols, [*left_elements, *right_elements], modules="mpmath")
+    elements = [*left_elements, *right_elements]
+    both = program(elements, symbols) or lambdify(symbols, elements, modules="mpmath")
     split = len(left_elements)
     rng = random.Random(seed)
-    tolerance = mpmath.mpf(10) ** (-NUMERIC_DIGITS)
     agreed = 0
-    with mpmath.workdps(WORKING_DPS):
-        for _ in range(3 * NUMERIC_POINTS):
-            point = [_sample(domains[s], rng) for s in symbols]
-            try:
-                values = [_value(v) for v in both(*[mpmath.mpf(v) for v in point])]
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                continue
-            xs, ys = values[:split], values[split:]
-            for x, y in zip(xs, ys, strict=True):
-                if abs(x - y) > tolerance * max(abs(x), abs(y), mpmath.mpf(10) ** -10):
-                    where = ", ".join(f"{s}={v:.6g}" for s, v in zip(symbols, point, strict=True))
-                    values = f"{mpmath.nstr(x, 12)} vs {mpmath.nstr(y, 12)}"
-                    return False, f"differs at {where}: {values}"
-            agreed += 1
-            if agreed == NUMERIC_POINTS:
-                return True, f"agrees to {NUMERIC_DIGITS} digits at {agreed} random points"
+    for _ in range(3 * NUMERIC_POINTS):
+        point = _draw(symbols, domains, where, rng)
+        try:
+            difference = _difference(both, point, split, WORKING_DPS)
+            if difference is not None:
+                difference = _difference(both, point, split, RETRY_DPS)
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            continue
+        if difference is not None:
+            where_ = ", ".join(f"{s}={float(v):.6g}" for s, v in zip(symbols, point, strict=True))
+            return False, f"differs at {where_}: {difference}"
+        agreed += 1
+        if agreed == NUMERIC_POINTS:
+            return True, f"agrees to {NUMERIC_DIGITS} digits at {agreed} random points"
     return False, f"could be evaluated at only {agreed} of {3 * NUMERIC_POINTS} random points"
 
 
-def check_equal(a: Basic, b: Basic, domains: Mapping[Symbol, object], seed: int) -> Check:
+def _difference(both: Callable, point: list, split: int, dps: int) -> str | None:
+    """Both sides at ``point`` with ``dps`` digits: None if they agree, else the two values."""
+    with mpmath.workdps(dps):
+        values = [_value(v) for v in both(*[mpmath.mpf(v) for v in point])]
+        tolerance = mpmath.mpf(10) ** (-NUMERIC_DIGITS)
+        for x, y in zip(values[:split], values[split:], strict=True):
+            if abs(x - y) > tolerance * max(abs(x), abs(y), mpmath.mpf(10) ** -10):
+                return f"{mpmath.nstr(x, 12)} vs {mpmath.nstr(y, 12)}"
+    return None
+
+
+def check_equal(
+    a: Basic,
+    b: Basic,
+    domains: Mapping[Symbol, object],
+    seed: int,
+    order: tuple[str, ...] | None = None,
+) -> Check:
     """Check a == b on the domains: numerics first (cheap, decisive against), then SymPy.
 
     σ and softplus are written in exp form first: the equality is about what they mean.
+    Matrices are compared entry by entry; matrices of different shapes are not equal.
+    ``order`` names the symbolic strategies to try (default: all, in STRATEGIES' order).
     """
     a, b = to_exp_form(a), to_exp_form(b)
+    shapes = [getattr(x, "shape", ()) for x in (a, b)]
+    if shapes[0] != shapes[1]:
+        shown = " vs ".join("×".join(map(str, s)) if s else "scalar" for s in shapes)
+        return Check(FAILED, f"shapes differ: {shown}")
     agree, description = numeric_agreement(a, b, domains, seed)
     if not agree:
         return Check(FAILED, description)
-    strategy = symbolic_zero(a - b)
+    try:
+        strategy = symbolic_zero(a - b, domains, order)
+    except ShapeError as error:  # pragma: no cover - shapes were compared above
+        return Check(FAILED, str(error))
     if strategy is None:
         return Check(NUMERIC_ONLY, f"{description}; no SymPy strategy reduced the difference to 0")
     return Check(PROVED, strategy)

@@ -12,11 +12,15 @@ Each one carries:
 * printing for NumPy and JAX code to numerically stable primitives
   (``jax.nn.sigmoid``/``jax.nn.softplus``; for NumPy, ``logaddexp`` and a
   quotient of exponentials that never overflow).
+
+``softmax`` (D6) is a matrix expression rather than a function: it maps a column
+vector to a column vector.
 """
 
 from __future__ import annotations
 
-from sympy import Function, Integer, exp, log
+from sympy import Add, Basic, Dummy, Function, Integer, MatrixExpr, Sum, exp, log
+from sympy.core.sympify import _sympify
 
 
 class sigmoid(Function):
@@ -116,3 +120,52 @@ def to_exp_form(expr):
         if expr.has(function):
             expr = expr.replace(function, lambda x, f=function: f(x)._eval_rewrite_as_exp(x))
     return expr
+
+
+class softmax(MatrixExpr):
+    """softmax(z)_i = e^{z_i} / Σ_k e^{z_k} for a column vector z (K×1), itself K×1.
+
+    A matrix expression, so that ∂CE/∂z = softmax(z) − y and diag(s) − s·sᵀ are built
+    from it; its entries are the explicit quotient above (``_entry``), which is what
+    the checker differentiates.  Printed as softmax(z) and ``\\operatorname{softmax}``;
+    NumPy and JAX code subtract the maximum first, so no exponential overflows.
+    """
+
+    def __new__(cls, z):
+        z = _sympify(z)
+        if not getattr(z, "is_Matrix", False) or z.shape[1] != 1:
+            raise TypeError(f"softmax needs a column vector, got {z}")
+        return Basic.__new__(cls, z)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _entry(self, i, j, **kwargs):
+        z = self.args[0]
+        rows = _sympify(z.shape[0])
+        if rows.is_Integer:
+            return exp(z[i, 0]) / Add(*[exp(z[k, 0]) for k in range(int(rows))])
+        k = Dummy("k", integer=True)
+        return exp(z[i, 0]) / Sum(exp(z[k, 0]), (k, 0, rows - 1))
+
+    def _sympystr(self, printer) -> str:
+        return f"softmax({printer._print(self.args[0])})"
+
+    def _latex(self, printer, exp=None) -> str:
+        return rf"\operatorname{{softmax}}\left({printer._print(self.args[0])}\right)"
+
+    def _jaxcode(self, printer) -> str:
+        z = printer._print(self.args[0])
+        return f"{printer._module_format('jax.nn.softmax')}({z}, axis=0)"
+
+    def _numpycode(self, printer) -> str:
+        # e^{z − max z} / Σ e^{z − max z}: every exponent ≤ 0, so nothing overflows.
+        z = printer._print(self.args[0])
+        np = "numpy"
+        shifted = (
+            f"{printer._module_format(np + '.exp')}"
+            f"({z} - {printer._module_format(np + '.max')}({z}, axis=0, keepdims=True))"
+        )
+        total = f"{printer._module_format(np + '.sum')}({shifted}, axis=0, keepdims=True)"
+        return f"({shifted}/{total})"
