@@ -196,22 +196,131 @@ def features(scale: float = 3.0) -> Sampler:
     )
 
 
+def probabilities() -> Sampler:
+    """Probabilities strictly inside (0, 1): uniform, 1/2, and within 1e-8..0.1 of either end."""
+    return Sampler(
+        "probabilities",
+        (
+            Component("uniform (0, 1)", 0.60, "uniform", 1e-12, 1.0 - 1e-12),
+            Component("near 0", 0.15, "log-uniform", -8.0, -1.0),
+            Component("near 1", 0.15, "log-uniform", -8.0, -1.0, offset=1.0, sign=-1),
+            Component("exact 1/2", 0.10, "constant", 0.5),
+        ),
+    )
+
+
+def nonnegative(max_value: float = 1e3) -> Sampler:
+    """Non-negative reals (a regularisation strength λ): exact 0, uniform, log-uniform."""
+    return Sampler(
+        "nonnegative",
+        (
+            Component("exact 0", 0.10, "constant", 0.0),
+            Component("uniform [0, 1]", 0.40, "uniform", 0.0, 1.0),
+            Component("log-uniform 1e-8..max", 0.50, "log-uniform", -8.0, math.log10(max_value)),
+        ),
+    )
+
+
+def nonzero(margin: float = 1e-3, max_magnitude: float = 1e4) -> Sampler:
+    """Reals with |x| ≥ ``margin``: logits away from a kink at 0 (L1's |θ_j|).
+
+    The margin keeps a central difference (step ε^{1/3}·max(|x|, 1) ≈ 6e-6) from
+    straddling the kink.
+    """
+    low = math.log10(margin)
+    return Sampler(
+        f"nonzero (|x| ≥ {margin:g})",
+        (
+            Component("uniform ±[margin, 6]", 0.40, "uniform", margin, 6.0, sign=0),
+            Component(
+                "log-uniform margin..max",
+                0.45,
+                "log-uniform",
+                low,
+                math.log10(max_magnitude),
+                sign=0,
+            ),
+            Component(
+                "large 700..max",
+                0.15,
+                "uniform",
+                min(700.0, max_magnitude / 2),
+                max_magnitude,
+                sign=0,
+            ),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SimplexSampler(Sampler):
+    """Points of the probability simplex (entries ≥ 0 summing to 1): half of them one-hot
+    (hard labels), half uniform on the simplex (normalised exponential random numbers)."""
+
+    name: str = "simplex"
+    components: tuple[Component, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.shape) != 1:
+            raise DomainError("a simplex sampler draws vectors: give it one size, with_shape(K)")
+
+    def with_shape(self, *shape: int) -> SimplexSampler:
+        return SimplexSampler(shape=tuple(shape))
+
+    def draw(self, seed, stream: int, start, count: int, dtype) -> Array:
+        import jax.numpy as jnp
+
+        (size,) = self.shape
+        n = count * size
+        e = -jnp.log1p(-uniforms(seed, 2 * stream, start * size, n, dtype)).reshape(count, size)
+        total = e[:, 0]
+        for k in range(1, size):  # a fixed order of additions: the same bits in any chunking
+            total = total + e[:, k]
+        soft = e / total[:, None]
+        pick = uniforms(seed, 2 * stream + 1, start, count, dtype)
+        hot = jnp.floor(pick * 2 * size).astype(jnp.int32)  # < size: one-hot at that class
+        one_hot = (jnp.arange(size)[None, :] == hot[:, None]).astype(dtype)
+        return jnp.where((hot < size)[:, None], one_hot, soft).astype(dtype)
+
+
+def simplex(size: int = 3) -> SimplexSampler:
+    """Soft labels on the probability simplex, one-hot half of the time."""
+    return SimplexSampler(shape=(size,))
+
+
 SAMPLERS: dict[str, Callable[[], Sampler]] = {
     "logits": logits,
     "labels": labels,
     "hard_labels": hard_labels,
     "features": features,
+    "probabilities": probabilities,
+    "nonnegative": nonnegative,
+    "nonzero": nonzero,
+    "simplex": simplex,
 }
 
 
-def for_domain(domain) -> Sampler:
-    """The sampler for a derivation symbol's domain: ℝ → logits, [0, 1] → labels, {0, 1}."""
-    from sympy import FiniteSet, Interval, S
+def for_domain(domain, matrix: bool = False) -> Sampler:
+    """The sampler for a symbol's domain (each entry's, for a matrix symbol).
 
-    if domain == S.Reals:
-        return logits()
-    if domain == Interval(0, 1):
-        return labels()
-    if domain == FiniteSet(0, 1):
-        return hard_labels()
-    raise DomainError(f"no sampler for the domain {domain}; known: ℝ, [0, 1], {{0, 1}}")
+    ℝ → logits (features for a matrix), [0, 1] → labels, (0, 1) → probabilities,
+    {0, 1} → hard labels, [0, ∞) → non-negative, ℝ ∖ {0} → nonzero, the simplex → simplex.
+    """
+    from sympy import FiniteSet, Interval, S, oo
+
+    if getattr(domain, "parametrise", None) is not None:  # derivations.sets.SIMPLEX
+        return simplex()
+    table = {
+        S.Reals: features() if matrix else logits(),
+        Interval(0, 1): labels(),
+        Interval.open(0, 1): probabilities(),
+        FiniteSet(0, 1): hard_labels(),
+        Interval(0, oo): nonnegative(),
+        S.Reals - FiniteSet(0): nonzero(),
+    }
+    if domain in table:
+        return table[domain]
+    raise DomainError(
+        f"no sampler for the domain {domain}; known: ℝ, ℝ∖{{0}}, [0, 1], (0, 1), {{0, 1}}, "
+        "[0, ∞) and the probability simplex"
+    )

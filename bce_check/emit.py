@@ -26,47 +26,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sympy import Abs, Heaviside, Max, Min, Piecewise, ceiling, floor, sign
-from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
-from derivations import BceCheckError, Derivation
+from derivations import BceCheckError, ClosedForm, Derivation
 
+from ._printers import HELPERS, PRINTERS
 from ._stable import REWRITES, stable_form
 from .render import text
 
 TARGETS = ("numpy", "jax")
 NOT_ANALYTIC = (Abs, Max, Min, sign, floor, ceiling, Heaviside, Piecewise)
-
-# Helper functions the printers call, per target (source text, kept in the emitted file).
-# softplus_affine(x, a) = softplus(x) + a·x = log1p(e^y) + (1 + a)·x or a·x, y = −|x| written
-# as a branch on x ≥ 0, so that jax.grad takes the same side of x = 0 in both terms.
-_SOFTPLUS_AFFINE = '''
-def _softplus_affine(x, a):
-    """softplus(x) + a*x = log1p(e^-|x|) + ((1 + a)*x if x >= 0 else a*x): no term cancels."""
-    nonneg = {condition}
-    tail = {np}.log1p({np}.exp({np}.where(nonneg, -x, x)))
-    return tail + {np}.where(nonneg, (1 + a) * x, a * x)
-'''
-HELPERS: dict[str, dict[str, str]] = {
-    "numpy": {"softplus_affine": _SOFTPLUS_AFFINE.format(np="numpy", condition="x >= 0")},
-    "jax": {"softplus_affine": _SOFTPLUS_AFFINE.format(np="jax.numpy", condition="x >= 0")},
-    "analytic": {
-        "softplus_affine": _SOFTPLUS_AFFINE.format(
-            np="jax.numpy", condition="jax.numpy.real(x) >= 0"
-        ),
-        "sigmoid": """
-def _sigmoid(x):
-    nonneg = jax.numpy.real(x) >= 0
-    e = jax.numpy.exp(jax.numpy.where(nonneg, -x, x))
-    return jax.numpy.where(nonneg, 1, e) / (1 + e)
-""",
-        "softplus": """
-def _softplus(x):
-    nonneg = jax.numpy.real(x) >= 0
-    tail = jax.numpy.log1p(jax.numpy.exp(jax.numpy.where(nonneg, -x, x)))
-    return jax.numpy.where(nonneg, x, 0) + tail
-""",
-    },
-}
 
 _WIDEN = '''
 _WIDE = numpy.longdouble if numpy.finfo(numpy.longdouble).eps < numpy.finfo(numpy.float64).eps \\
@@ -84,52 +52,20 @@ def _narrow(result, dtype):
 '''
 
 
-class _HelperCalls:
-    """Printer mixin: print a helper function's call and remember that it is needed."""
-
-    target = "numpy"
-
-    def _helper(self, name: str, expr) -> str:
-        self.used.add(name)
-        return f"_{name}({', '.join(self._print(a) for a in expr.args)})"
-
-    def _print_softplus_affine(self, expr) -> str:
-        return self._helper("softplus_affine", expr)
-
-
-class _NumPyCode(_HelperCalls, NumPyPrinter):
-    def __init__(self) -> None:
-        super().__init__({"fully_qualified_modules": True, "order": "none"})
-        self.used: set[str] = set()
-
-
-class _JaxCode(_HelperCalls, JaxPrinter):
-    target = "jax"
-
-    def __init__(self) -> None:
-        super().__init__({"fully_qualified_modules": True, "order": "none"})
-        self.used = set()
-
-
-class _AnalyticCode(_JaxCode):
-    """JAX code that complex arithmetic differentiates exactly: exp, log1p, real-part branches."""
-
-    target = "analytic"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.printmethod = "_analyticcode"  # not σ's own _jaxcode (jax.nn.softplus is not analytic)
-
-    def _print_sigmoid(self, expr) -> str:
-        return self._helper("sigmoid", expr)
-
-    def _print_softplus(self, expr) -> str:
-        return self._helper("softplus", expr)
-
-
-PRINTERS = {"numpy": _NumPyCode, "jax": _JaxCode, "analytic": _AnalyticCode}
 IMPORTS = {"numpy": "import numpy\n", "jax": "import jax\nimport jax.numpy\n"}
 IMPORTS["analytic"] = IMPORTS["jax"]
+
+
+@dataclass(frozen=True)
+class EmittedForm:
+    """One closed form as code: ``function`` computes it, ``definition`` the function that
+    it is the derivative of along ``wrt`` (or, for an identity, equal to)."""
+
+    name: str
+    suffix: str
+    wrt: tuple[str, ...]
+    function: Callable
+    definition: Callable
 
 
 @dataclass(frozen=True)
@@ -140,8 +76,17 @@ class Emitted:
     target: str
     arguments: tuple[str, ...]
     source: str
-    function: Callable  # the closed form
-    definition: Callable  # the function being differentiated
+    forms: tuple[EmittedForm, ...]
+
+    @property
+    def function(self) -> Callable:
+        """The main closed form."""
+        return self.forms[0].function
+
+    @property
+    def definition(self) -> Callable:
+        """The function the main closed form is the derivative of."""
+        return self.forms[0].definition
 
 
 def _package_version() -> str:
@@ -153,6 +98,21 @@ def _package_version() -> str:
 
 def _elementwise(derivation: Derivation) -> bool:
     return all(getattr(s, "is_Symbol", False) for s in derivation.arguments)
+
+
+def _dimensions(derivation: Derivation) -> dict:
+    """Shape symbols as array dimensions: m → "X.shape[0]" (a column vector is 1-D)."""
+    dims: dict = {}
+    for argument in derivation.arguments:
+        shape = getattr(argument, "shape", ())
+        for axis, size in enumerate(shape[:1] if shape and shape[1] == 1 else shape):
+            if getattr(size, "is_Symbol", False):
+                dims.setdefault(size, f"{argument.name}.shape[{axis}]")
+    return dims
+
+
+def _function_name(derivation: Derivation, form: ClosedForm) -> str:
+    return derivation.name + (f"_{form.suffix}" if form.suffix else "")
 
 
 def _function_source(name: str, doc: str, args: list[str], body: str, widen: bool) -> str:
@@ -172,30 +132,42 @@ def _rewrites_note() -> str:
     return textwrap.fill(f"Stable rewrites: {names} (bce_check/_stable.py).", width=88)
 
 
-def _module_source(derivation: Derivation, target: str) -> str:
-    printer = PRINTERS[target]()
+def _form_sources(derivation: Derivation, form: ClosedForm, printer, widen: bool) -> list[str]:
+    name = _function_name(derivation, form)
     args = [str(a) for a in derivation.arguments]
-    widen = target == "numpy" and _elementwise(derivation)
-    first = derivation.steps[0].lhs
-    lhs, rhs = derivation.closed_form.lhs, derivation.closed_form.rhs
-    definition_doc = f"{text(first)} = {text(derivation.definition)}"
-    closed_doc = f"{text(lhs)} = {text(rhs)}"
-    functions = [
+    along = ", ".join(text(v) for v in form.wrt)
+    what = f"differentiated along {along}" if form.wrt else "equal to the closed form"
+    return [
         _function_source(
-            f"{derivation.name}_definition",
-            definition_doc,
+            f"{name}_definition",
+            f"The function {what}: {text(form.function)}",
             args,
-            printer.doprint(stable_form(derivation.definition)),
+            printer.doprint(stable_form(form.function)),
             widen,
         ),
         _function_source(
-            derivation.name, closed_doc, args, printer.doprint(stable_form(rhs)), widen
+            name,
+            f"{text(form.lhs)} = {text(form.rhs)}",
+            args,
+            printer.doprint(stable_form(form.rhs)),
+            widen,
         ),
     ]
+
+
+def _module_source(derivation: Derivation, target: str) -> str:
+    printer = PRINTERS[target](_dimensions(derivation))
+    widen = target == "numpy" and _elementwise(derivation)
+    functions = [
+        source
+        for form in derivation.closed_forms
+        for source in _form_sources(derivation, form, printer, widen)
+    ]
+    results = "\n".join(f"    {text(f.lhs)} = {text(f.rhs)}" for f in derivation.closed_forms)
     header = (
         f'"""{derivation.name}: {derivation.title}\n\nEmitted by bce-check '
         f"{_package_version()} ({target}) from the derivation `{derivation.name}`.\n\n"
-        f'    {definition_doc}\n    {closed_doc}\n\n{_rewrites_note()}\n"""'
+        f'{results}\n\n{_rewrites_note()}\n"""'
     )
     blocks = [
         header,
@@ -214,33 +186,41 @@ def _load(source: str, name: str) -> dict:
 
 
 def emit(derivation: Derivation, target: str) -> Emitted:
-    """The closed form and the definition of ``derivation`` as ``target`` code and callables."""
+    """Every closed form of ``derivation`` and its function as ``target`` code and callables."""
     if target not in TARGETS:
         raise BceCheckError(f"unknown target {target!r}; allowed: {', '.join(TARGETS)}")
     source = _module_source(derivation, target)
     namespace = _load(source, derivation.name)
+    forms = []
+    for form in derivation.closed_forms:
+        name = _function_name(derivation, form)
+        wrt = tuple(str(v) for v in form.wrt)
+        forms.append(
+            EmittedForm(name, form.suffix, wrt, namespace[name], namespace[f"{name}_definition"])
+        )
     return Emitted(
-        name=derivation.name,
-        target=target,
-        arguments=tuple(str(a) for a in derivation.arguments),
-        source=source,
-        function=namespace[derivation.name],
-        definition=namespace[f"{derivation.name}_definition"],
+        derivation.name, target, tuple(str(a) for a in derivation.arguments), source, tuple(forms)
     )
 
 
-def analytic_definition(derivation: Derivation) -> Callable | None:
-    """The definition as JAX code that is analytic in each argument, or None if it cannot be.
+def analytic_definitions(derivation: Derivation) -> dict[str, Callable | None]:
+    """Per closed form (by suffix), its function as JAX code analytic in every argument.
 
     For complex-step differentiation: only exp, log, log1p, powers and branches on the
-    real part; None when the stable form needs |x|, max, sign or a Piecewise.
+    real part; None for a function whose stable form needs |x|, max, sign or a Piecewise.
     """
-    definition = stable_form(derivation.definition)
-    if definition.has(*NOT_ANALYTIC):
-        return None
-    return _load(_module_source(derivation, "analytic"), derivation.name)[
-        f"{derivation.name}_definition"
-    ]
+    namespace = _load(_module_source(derivation, "analytic"), derivation.name)
+    return {
+        form.suffix: None
+        if stable_form(form.function).has(*NOT_ANALYTIC)
+        else namespace[f"{_function_name(derivation, form)}_definition"]
+        for form in derivation.closed_forms
+    }
+
+
+def analytic_definition(derivation: Derivation) -> Callable | None:
+    """The main closed form's function as analytic JAX code (see ``analytic_definitions``)."""
+    return analytic_definitions(derivation)[derivation.closed_forms[0].suffix]
 
 
 def write(emitted: Emitted, path: str | Path) -> None:

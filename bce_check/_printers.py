@@ -1,0 +1,218 @@
+"""Printers from SymPy expressions to NumPy and JAX source, scalars and matrices.
+
+Three targets: ``numpy``, ``jax``, and ``analytic`` (JAX that complex arithmetic
+differentiates exactly, for complex step).  Scalar functions print to stable primitives
+or to small helper functions whose source goes into the emitted module (``HELPERS``).
+
+Matrix expressions print as array code in which a column vector (k×1) is a 1-D array:
+``Xθ`` is ``X @ theta``, ``yᵀv`` is ``y @ v``, a function applied entry by entry is the
+same NumPy/JAX function applied to the array, ``diag(w)·B`` is ``w[:, None] * B``, and
+shape symbols print as array dimensions (m → ``X.shape[0]``).  ``Aᵀv`` for a column v
+prints, for JAX, as the weighted column sum ``sum(v[:, None] * A, axis=0)``: XLA on CPU
+runs the transposed matrix-vector product about 12× slower than one pass over A, the
+weighted sum at one pass (bench/batch_gradient.py).
+"""
+
+from __future__ import annotations
+
+from sympy import Dummy, Lambda, MatrixSymbol, OneMatrix, Pow, Symbol, Transpose
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy.printing.numpy import JaxPrinter, NumPyPrinter
+
+from derivations.functions import sigmoid
+
+# Helper functions the printers call, per target (source text, kept in the emitted file).
+# softplus_affine(x, a) = softplus(x) + a·x = log1p(e^y) + (1 + a)·x or a·x, y = −|x| written
+# as a branch on x ≥ 0, so that jax.grad takes the same side of x = 0 in both terms.
+_SOFTPLUS_AFFINE = '''
+def _softplus_affine(x, a):
+    """softplus(x) + a*x = log1p(e^-|x|) + ((1 + a)*x if x >= 0 else a*x): no term cancels."""
+    nonneg = {condition}
+    tail = {np}.log1p({np}.exp({np}.where(nonneg, -x, x)))
+    return tail + {np}.where(nonneg, (1 + a) * x, a * x)
+'''
+HELPERS: dict[str, dict[str, str]] = {
+    "numpy": {
+        "softplus_affine": _SOFTPLUS_AFFINE.format(np="numpy", condition="x >= 0"),
+        "sigmoid": f"""
+def _sigmoid(x):
+    return {NumPyPrinter().doprint(sigmoid(Symbol("x")))}
+""",
+    },
+    "jax": {"softplus_affine": _SOFTPLUS_AFFINE.format(np="jax.numpy", condition="x >= 0")},
+    "analytic": {
+        "softplus_affine": _SOFTPLUS_AFFINE.format(
+            np="jax.numpy", condition="jax.numpy.real(x) >= 0"
+        ),
+        "sigmoid": """
+def _sigmoid(x):
+    nonneg = jax.numpy.real(x) >= 0
+    e = jax.numpy.exp(jax.numpy.where(nonneg, -x, x))
+    return jax.numpy.where(nonneg, 1, e) / (1 + e)
+""",
+        "softplus": """
+def _softplus(x):
+    nonneg = jax.numpy.real(x) >= 0
+    tail = jax.numpy.log1p(jax.numpy.exp(jax.numpy.where(nonneg, -x, x)))
+    return jax.numpy.where(nonneg, x, 0) + tail
+""",
+    },
+}
+
+
+def _is_column(expr) -> bool:
+    return getattr(expr, "is_Matrix", False) and expr.shape[1] == 1
+
+
+class _CodePrinting:
+    """Printer mixin: helper calls, shape symbols, and matrix expressions as array code."""
+
+    target = "numpy"
+
+    def _setup(self, dims: dict | None) -> None:
+        self.used: set[str] = set()
+        self.dims = dict(dims or {})  # shape symbol → code, e.g. m → "X.shape[0]"
+        self.bound: dict = {}  # dummy of an elementwise function → code of its argument
+
+    def _helper(self, name: str, expr) -> str:
+        self.used.add(name)
+        return f"_{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_softplus_affine(self, expr) -> str:
+        return self._helper("softplus_affine", expr)
+
+    def _print_Symbol(self, expr) -> str:
+        return self.dims.get(expr) or super()._print_Symbol(expr)
+
+    def _print_Dummy(self, expr) -> str:
+        return self.bound.get(expr) or super()._print_Dummy(expr)
+
+    def _np(self, name: str) -> str:
+        return self._module_format(f"{self._module}.{name}")
+
+    def _operand(self, expr) -> str:
+        text = self._print(expr)
+        simple = isinstance(expr, (MatrixSymbol, ElementwiseApplyFunction)) or expr.is_Atom
+        return text if simple else f"({text})"
+
+    def _print_MatrixSymbol(self, expr) -> str:
+        return expr.name
+
+    def _print_OneMatrix(self, expr) -> str:
+        return "1"
+
+    def _print_Transpose(self, expr) -> str:
+        if _is_column(expr.arg) or expr.arg.shape[0] == 1:
+            return self._print(expr.arg)  # a vector is a 1-D array: its transpose is itself
+        return f"{self._operand(expr.arg)}.T"
+
+    def _print_MatAdd(self, expr) -> str:
+        terms = [self._print(t) for t in expr.args]
+        return " + ".join(terms).replace("+ -", "- ")
+
+    def _print_MatMul(self, expr) -> str:
+        coefficient, factors = expr.as_coeff_matrices()
+        code = self._product(list(factors))
+        if coefficient == 1:
+            return code
+        if coefficient == -1:
+            return f"-{code}" if len(factors) == 1 else f"-({code})"
+        if isinstance(coefficient, Pow) and coefficient.exp == -1:
+            return f"({code}) / {self._operand(coefficient.base)}"
+        return f"{self._operand(coefficient)} * ({code})"
+
+    def _product(self, factors: list) -> str:
+        """A chain of matrix factors, with the three patterns of the module docstring."""
+        if isinstance(factors[0], OneMatrix) and factors[0].shape[0] == 1:
+            return f"{self._np('sum')}({self._product(factors[1:])}, axis=0)"
+        for i, factor in enumerate(factors):
+            if isinstance(factor, DiagMatrix):
+                return self._diagonal_product(factors[:i], factor.args[0], factors[i + 1 :])
+        if (
+            len(factors) == 2
+            and isinstance(factors[0], Transpose)
+            and not _is_column(factors[0].arg)
+            and _is_column(factors[1])
+        ):
+            return self._transposed_times_column(factors[0].arg, factors[1])
+        return " @ ".join(self._operand(f) for f in factors)
+
+    def _diagonal_product(self, left: list, weights, right: list) -> str:
+        """left·diag(w)·right: scale columns of left, or rows of right, by w."""
+        w = self._operand(weights)
+        if left and right:
+            return f"({self._product(left)} * {w}) @ {self._product_operand(right)}"
+        if left:
+            return f"({self._product(left)} * {w})"
+        if right:
+            return f"({w}[:, None] * {self._product_operand(right)})"
+        return f"{self._np('diag')}({w})"
+
+    def _product_operand(self, factors: list) -> str:
+        code = self._product(factors)
+        return code if len(factors) == 1 else f"({code})"
+
+    def _transposed_times_column(self, matrix, column) -> str:
+        return f"{self._operand(matrix)}.T @ {self._operand(column)}"
+
+    def _print_ElementwiseApplyFunction(self, expr) -> str:
+        function: Lambda = expr.function
+        (variable,), body = function.variables, function.expr
+        argument = self._print(expr.expr)
+        if body.count(variable) <= 1:
+            self.bound[variable] = f"({argument})" if not expr.expr.is_Atom else argument
+            return self._print(body)
+        name = Dummy("t")
+        self.bound[name] = "t"
+        return f"(lambda t: {self._print(body.xreplace({variable: name}))})({argument})"
+
+    def _print_DiagMatrix(self, expr) -> str:
+        return f"{self._np('diag')}({self._print(expr.args[0])})"
+
+
+class _NumPyCode(_CodePrinting, NumPyPrinter):
+    def __init__(self, dims: dict | None = None) -> None:
+        super().__init__({"fully_qualified_modules": True, "order": "none"})
+        self._setup(dims)
+        self.printmethod = "_emitcode"  # σ through _sigmoid: its argument is evaluated once
+
+    def _print_sigmoid(self, expr) -> str:
+        return self._helper("sigmoid", expr)
+
+    def _print_softplus(self, expr) -> str:
+        return expr._numpycode(self)
+
+    def _print_softmax(self, expr) -> str:
+        return expr._numpycode(self)
+
+
+class _JaxCode(_CodePrinting, JaxPrinter):
+    target = "jax"
+
+    def __init__(self, dims: dict | None = None) -> None:
+        super().__init__({"fully_qualified_modules": True, "order": "none"})
+        self._setup(dims)
+
+    def _transposed_times_column(self, matrix, column) -> str:
+        weights = self._operand(column)
+        return f"{self._np('sum')}({weights}[:, None] * {self._operand(matrix)}, axis=0)"
+
+
+class _AnalyticCode(_JaxCode):
+    """JAX code that complex arithmetic differentiates exactly: exp, log1p, real-part branches."""
+
+    target = "analytic"
+
+    def __init__(self, dims: dict | None = None) -> None:
+        super().__init__(dims)
+        self.printmethod = "_analyticcode"  # not σ's own _jaxcode (jax.nn.softplus is not analytic)
+
+    def _print_sigmoid(self, expr) -> str:
+        return self._helper("sigmoid", expr)
+
+    def _print_softplus(self, expr) -> str:
+        return self._helper("softplus", expr)
+
+
+PRINTERS = {"numpy": _NumPyCode, "jax": _JaxCode, "analytic": _AnalyticCode}

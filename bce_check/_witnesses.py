@@ -1,0 +1,202 @@
+"""The references a candidate is compared with: autodiff, finite differences, complex step.
+
+Each reference is a per-point function of (scale, *args) returning (value, extra
+tolerance); the harness vmaps and jits them.  Complex step is applied only where f is
+analytic, which ``analytic`` decides by tracing f with complex input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from derivations import DomainError
+
+from ._tolerances import FD_SAFETY, ULP_BUDGET
+
+NOT_ANALYTIC = frozenset(
+    {  # primitives that complex arithmetic does not differentiate
+        "abs",
+        "max",
+        "min",
+        "sign",
+        "floor",
+        "ceil",
+        "round",
+        "select_n",
+        "clamp",
+        "is_finite",
+        "stop_gradient",
+        "rem",
+        "argmax",
+        "argmin",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "eq",
+        "ne",
+        "sort",
+        "reduce_max",
+        "reduce_min",
+        "real",
+        "imag",
+        "conj",
+    }
+)
+
+
+def _primitives(jaxpr) -> set[str]:
+    """Every primitive in a jaxpr, sub-jaxprs (jit, custom_jvp, cond…) included."""
+    found = set()
+    for eqn in jaxpr.eqns:
+        found.add(eqn.primitive.name)
+        for param in eqn.params.values():
+            for sub in param if isinstance(param, (list, tuple)) else (param,):
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    found |= _primitives(inner)
+    return found
+
+
+def _to_real(jaxpr) -> bool:
+    """Whether a traced function casts a complex value to a real one anywhere."""
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name == "convert_element_type":
+            source = eqn.invars[0].aval.dtype
+            if np.issubdtype(source, np.complexfloating) and not np.issubdtype(
+                eqn.params["new_dtype"], np.complexfloating
+            ):
+                return True
+        for param in eqn.params.values():
+            for sub in param if isinstance(param, (list, tuple)) else (param,):
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns") and _to_real(inner):
+                    return True
+    return False
+
+
+def analytic(f: Callable, args: list, index: int) -> tuple[bool, str]:
+    """Whether complex step may differentiate f in argument ``index``.
+
+    f is traced with that argument complex: no |x|, max, comparison, branch, real part or
+    cast to real may appear, since complex arithmetic silently gives them derivative 0.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    complex_args = list(args)
+    given = args[index]
+    complex_args[index] = jax.ShapeDtypeStruct(given.shape, jnp.result_type(given.dtype, 1j))
+    try:
+        jaxpr = jax.make_jaxpr(f)(*complex_args).jaxpr
+    except Exception as error:
+        return False, f"f cannot take complex input ({type(error).__name__})"
+    bad = sorted(_primitives(jaxpr) & NOT_ANALYTIC)
+    if bad:
+        return False, f"f is not analytic: uses {', '.join(bad)}"
+    if _to_real(jaxpr):
+        return False, "f is not analytic: casts to a real dtype"
+    return True, ""
+
+
+def _moved(args: list, index: int, flat, k, step):
+    """f's arguments with component k of argument ``index`` moved by ``step``."""
+    import jax.numpy as jnp
+
+    unit = jnp.arange(flat.size) == k  # a one-hot add: a scatter here is slow under vmap
+    moved = jnp.where(unit, flat + step, flat)
+    return [*args[:index], moved.reshape(args[index].shape), *args[index + 1 :]], (flat + step)[k]
+
+
+def central_difference(f: Callable, args: list, index: int, eps, scale):
+    """Central differences D(h), and FD_SAFETY·(truncation + rounding) as its error bound."""
+    import jax
+    import jax.numpy as jnp
+
+    flat = args[index].reshape(-1)
+
+    def along(k):
+        xk = flat[k]
+        h = eps ** (1 / 3) * jnp.maximum(jnp.abs(xk), 1)
+        values = []
+        for step in (h, -h, 2 * h, -2 * h):
+            moved, landed = _moved(args, index, flat, k, step)
+            values.append((f(*moved), landed - xk))  # the step actually taken, exactly
+        (fp, hp), (fm, hm), (fp2, hp2), (fm2, hm2) = values
+        d1 = (fp - fm) / (hp - hm)
+        d2 = (fp2 - fm2) / (hp2 - hm2)
+        truncation = jnp.abs(d2 - d1) / 3  # Richardson: D(2h) − D(h) ≈ 3·h²f'''/6
+        # f is computed from terms of size up to |f| + s·‖x‖₁ (its slope is bounded by s)
+        terms = jnp.abs(fp) + jnp.abs(fm) + 2 * scale * jnp.sum(jnp.abs(flat))
+        rounding = ULP_BUDGET * eps * terms / (hp - hm)
+        return d1, FD_SAFETY * (truncation + rounding)
+
+    d, bound = jax.vmap(along)(jnp.arange(flat.size))
+    return _jacobian_layout(d, args[index]), _jacobian_layout(bound, args[index])
+
+
+def complex_step(f: Callable, args: list, index: int, eps):
+    """Im f(x + ih e_k)/h for each component k, with h = ε² (no subtraction, no cancellation)."""
+    import jax
+    import jax.numpy as jnp
+
+    h = eps**2
+    flat = args[index].reshape(-1).astype(jnp.result_type(args[index].dtype, jnp.complex64))
+
+    def along(k):
+        moved, _ = _moved(args, index, flat, k, 1j * h)
+        return jnp.imag(f(*moved)) / h
+
+    return _jacobian_layout(jax.vmap(along)(jnp.arange(flat.size)), args[index])
+
+
+def _jacobian_layout(per_component, x):
+    """(components, *out) → (*out, *x.shape), the layout of jax.jacrev."""
+    import jax.numpy as jnp
+
+    return jnp.moveaxis(per_component, 0, -1).reshape(per_component.shape[1:] + x.shape)
+
+
+def autodiff(f: Callable, order: int, index: int) -> Callable:
+    """What the candidate is compared with, by autodiff: f, its gradient or its Hessian."""
+    import jax
+
+    if order == 0:
+        return f
+    if order == 2:
+        return jax.hessian(f, argnums=index)
+    return jax.jacrev(f, argnums=index)
+
+
+def reference_functions(f: Callable, order: int, index: int, eps, analytic_f) -> dict:
+    """name → per-point function of (scale, *args) returning (value, extra tolerance).
+
+    Order 1: the derivative of f along argument ``index``; order 2: the second
+    derivative (finite differences of jax.grad f; no complex step); order 0: f itself.
+    """
+    import jax
+
+    if order not in (0, 1, 2):
+        raise DomainError(f"order must be 0, 1 or 2, got {order!r}")
+    if order == 0:
+        return {"definition": lambda s, *a: (f(*a), 0.0)}
+    if order == 2:
+        gradient = jax.jacrev(f, argnums=index)
+        return {
+            "jax.hessian": lambda s, *a: (jax.hessian(f, argnums=index)(*a), 0.0),
+            "jax.jacrev(jax.jacrev)": lambda s, *a: (jax.jacrev(gradient, argnums=index)(*a), 0.0),
+            "finite-difference": lambda s, *a: central_difference(gradient, list(a), index, eps, s),
+        }
+    references = {
+        "jax.grad": lambda s, *a: (jax.jacrev(f, argnums=index)(*a), 0.0),
+        "jax.jvp": lambda s, *a: (jax.jacfwd(f, argnums=index)(*a), 0.0),
+        "finite-difference": lambda s, *a: central_difference(f, list(a), index, eps, s),
+    }
+    if analytic_f is not None:
+        references["complex-step"] = lambda s, *a: (
+            complex_step(analytic_f, list(a), index, eps),
+            0.0,
+        )
+    return references
