@@ -129,6 +129,23 @@ def emit(name: str, target: str, output: str | None) -> int:
     return EXIT_OK
 
 
+@cli.command("plot")
+@click.argument("name")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="Write the figure to FILE (default: NAME.png in the current directory).",
+)
+def plot_(name: str, output: str | None) -> int:
+    """Draw a scalar derivation's function, its closed form, and the closed form's error
+    against jax.grad across the sampled range, in one figure (needs matplotlib)."""
+    from .plot import plot
+
+    click.echo(plot(name, output or f"{name}.png"))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     try:
