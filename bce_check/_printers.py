@@ -15,6 +15,8 @@ weighted sum at one pass (bench/batch_gradient.py).
 
 from __future__ import annotations
 
+import keyword
+
 from sympy import Dummy, Lambda, MatrixSymbol, OneMatrix, Pow, Symbol, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
@@ -32,15 +34,25 @@ def _softplus_affine(x, a):
     tail = {np}.log1p({np}.exp({np}.where(nonneg, -x, x)))
     return tail + {np}.where(nonneg, (1 + a) * x, a * x)
 '''
+_LOG_SOFTMAX = '''
+def _log_softmax(z):
+    """log(softmax(z)) = z - max z - log(sum(e^(z - max z))): no exponential overflows."""
+    shifted = z - {np}.max(z, axis=0, keepdims=True)
+    return shifted - {np}.log({np}.sum({np}.exp(shifted), axis=0, keepdims=True))
+'''
 HELPERS: dict[str, dict[str, str]] = {
     "numpy": {
+        "log_softmax": _LOG_SOFTMAX.format(np="numpy"),
         "softplus_affine": _SOFTPLUS_AFFINE.format(np="numpy", condition="x >= 0"),
         "sigmoid": f"""
 def _sigmoid(x):
     return {NumPyPrinter().doprint(sigmoid(Symbol("x")))}
 """,
     },
-    "jax": {"softplus_affine": _SOFTPLUS_AFFINE.format(np="jax.numpy", condition="x >= 0")},
+    "jax": {
+        "softplus_affine": _SOFTPLUS_AFFINE.format(np="jax.numpy", condition="x >= 0"),
+        "log_softmax": _LOG_SOFTMAX.format(np="jax.numpy"),
+    },
     "analytic": {
         "softplus_affine": _SOFTPLUS_AFFINE.format(
             np="jax.numpy", condition="jax.numpy.real(x) >= 0"
@@ -51,6 +63,14 @@ def _sigmoid(x):
     e = jax.numpy.exp(jax.numpy.where(nonneg, -x, x))
     return jax.numpy.where(nonneg, 1, e) / (1 + e)
 """,
+        "log_softmax": _LOG_SOFTMAX.format(np="jax.numpy").replace(
+            "max(z,", "max(jax.numpy.real(z),"
+        ),
+        "softmax": """
+def _softmax(z):
+    e = jax.numpy.exp(z - jax.numpy.max(jax.numpy.real(z), axis=0, keepdims=True))
+    return e / jax.numpy.sum(e, axis=0, keepdims=True)
+""",
         "softplus": """
 def _softplus(x):
     nonneg = jax.numpy.real(x) >= 0
@@ -59,6 +79,11 @@ def _softplus(x):
 """,
     },
 }
+
+
+def python_name(name: str) -> str:
+    """A symbol's name as a Python identifier: a keyword gets a trailing underscore (λ)."""
+    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 def _is_column(expr) -> bool:
@@ -83,7 +108,20 @@ class _CodePrinting:
         return self._helper("softplus_affine", expr)
 
     def _print_Symbol(self, expr) -> str:
-        return self.dims.get(expr) or super()._print_Symbol(expr)
+        return self.dims.get(expr) or python_name(expr.name)
+
+    def _print_MatrixElement(self, expr) -> str:
+        if expr.parent.shape == (1, 1):  # a 1×1 product (wᵀx): with 1-D vectors, a number
+            return self._operand(expr.parent)
+        if _is_column(expr.parent):  # a column vector is a 1-D array
+            return f"{self._operand(expr.parent)}[{self._print(expr.i)}]"
+        return f"{self._operand(expr.parent)}[{self._print(expr.i)}, {self._print(expr.j)}]"
+
+    def _print_HadamardProduct(self, expr) -> str:
+        return " * ".join(self._operand(a) for a in expr.args)
+
+    def _print_log_softmax(self, expr) -> str:
+        return self._helper("log_softmax", expr)
 
     def _print_Dummy(self, expr) -> str:
         return self.bound.get(expr) or super()._print_Dummy(expr)
@@ -124,8 +162,15 @@ class _CodePrinting:
 
     def _product(self, factors: list) -> str:
         """A chain of matrix factors, with the three patterns of the module docstring."""
+        if len(factors) == 1:
+            return self._print(factors[0])
         if isinstance(factors[0], OneMatrix) and factors[0].shape[0] == 1:
             return f"{self._np('sum')}({self._product(factors[1:])}, axis=0)"
+        if isinstance(factors[-1], OneMatrix) and factors[-1].shape[1] == 1:  # row sums
+            return f"{self._np('sum')}({self._product(factors[:-1])}, axis=-1)"
+        if len(factors) == 2 and _is_column(factors[0]) and factors[1].shape[0] == 1:
+            row = factors[1].arg if isinstance(factors[1], Transpose) else factors[1]
+            return f"{self._np('outer')}({self._print(factors[0])}, {self._print(row)})"
         for i, factor in enumerate(factors):
             if isinstance(factor, DiagMatrix):
                 return self._diagonal_product(factors[:i], factor.args[0], factors[i + 1 :])
@@ -213,6 +258,9 @@ class _AnalyticCode(_JaxCode):
 
     def _print_softplus(self, expr) -> str:
         return self._helper("softplus", expr)
+
+    def _print_softmax(self, expr) -> str:
+        return self._helper("softmax", expr)
 
 
 PRINTERS = {"numpy": _NumPyCode, "jax": _JaxCode, "analytic": _AnalyticCode}

@@ -13,6 +13,7 @@ log of sigmoid        log σ(x) = −softplus(−x)                    log(0) at
 log one plus exp      log(1 + e^{x}) = softplus(x)                overflow at x ≳ 709
 softplus reflection   softplus(−x) = softplus(x) − x, collected   merges the two BCE terms
 softplus plus linear  softplus(x) + a·x = softplus_affine(x, a)   keeps every term ≥ 0
+log of softmax        log softmax(z) = z − max z − log Σ e^{z−max}  no log of an underflow
 ====================  ==========================================  ===========================
 
 ``softplus_affine(x, a)`` is evaluated as (1 + a)·x + log1p(e^{−x}) for x ≥ 0 and
@@ -31,17 +32,20 @@ from sympy import (
     Basic,
     Derivative,
     Function,
+    MatrixExpr,
     Mul,
     S,
     Subs,
     UnevaluatedExpr,
+    cancel,
     collect,
     exp,
     expand,
     log,
 )
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from derivations.functions import sigmoid, softplus
+from derivations.functions import sigmoid, softmax, softplus
 
 
 class softplus_affine(Function):
@@ -122,7 +126,16 @@ def _log_one_plus_exp(expr: Basic) -> Basic:
     )
 
 
-def _softplus_reflection(expr: Basic) -> Basic:
+def _scalar_sums(transform: Callable[[Basic], Basic]) -> Callable[[Basic], Basic]:
+    """Apply ``transform`` to every scalar sum in an expression (matrix ones excluded)."""
+
+    def apply(expr: Basic) -> Basic:
+        return expr.replace(lambda e: e.is_Add and not getattr(e, "is_Matrix", False), transform)
+
+    return apply
+
+
+def _reflect_softplus(expr: Basic) -> Basic:
     atoms = expr.atoms(softplus)
     mirrored = {
         a for a in atoms if softplus(-a.args[0]) in atoms and a.args[0].could_extract_minus_sign()
@@ -134,21 +147,52 @@ def _softplus_reflection(expr: Basic) -> Basic:
     return collect(expand(expr), keep, evaluate=True)
 
 
-def _softplus_plus_linear(expr: Basic) -> Basic:
-    if not expr.is_Add:
-        return expr
+def _slope(others: Basic, x: Basic) -> Basic:
+    """The a with others = a·x + (terms free of x), or 0 if there is none."""
+    if x.is_Symbol:
+        return expand(others).coeff(x)
+    slope = cancel(others / x)  # a compound x (b + wᵀx): the rest must be proportional to it
+    return slope if not slope.free_symbols & x.free_symbols else S.Zero
+
+
+def _absorb_linear_terms(expr: Basic) -> Basic:
     for term in expr.args:
         coefficient, rest = term.as_independent(softplus, as_Add=False)
         if not isinstance(rest, softplus) or coefficient.has(rest.args[0]):
             continue
         x = rest.args[0]
         others = Add(*[t for t in expr.args if t is not term])
-        slope = expand(others).coeff(x) if x.is_Symbol else S.Zero
-        if slope == 0 or slope.has(x):
+        slope = _slope(others, x)
+        if slope == 0 or slope.has(x) or slope.free_symbols & x.free_symbols:
             continue
         remainder = expand(others - slope * x)
         return coefficient * softplus_affine(x, slope / coefficient) + remainder
     return expr
+
+
+class log_softmax(MatrixExpr):
+    """log(softmax(z)) entry by entry, computed as z − max z − log Σ e^{z − max z}."""
+
+    def __new__(cls, z):
+        return Basic.__new__(cls, z)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _entry(self, i, j, **kwargs):
+        z = self.args[0]
+        return z[i, 0] - log(Add(*[exp(z[k, 0]) for k in range(int(z.shape[0]))]))
+
+
+def _log_of_softmax(expr: Basic) -> Basic:
+    def is_log_of_softmax(e: Basic) -> bool:
+        if not isinstance(e, ElementwiseApplyFunction) or not isinstance(e.expr, softmax):
+            return False
+        (variable,), body = e.function.variables, e.function.expr
+        return body == log(variable)
+
+    return expr.replace(is_log_of_softmax, lambda e: log_softmax(e.expr.args[0]))
 
 
 REWRITES: tuple[Rewrite, ...] = (
@@ -157,9 +201,16 @@ REWRITES: tuple[Rewrite, ...] = (
     Rewrite("log of sigmoid", _log_sigmoid, "σ(x) underflows to 0 for x ≲ −745"),
     Rewrite("log one plus exp", _log_one_plus_exp, "e^x overflows for x ≳ 709"),
     Rewrite(
-        "softplus reflection", _softplus_reflection, "merges p·softplus(−u) + (1−p)·softplus(u)"
+        "softplus reflection",
+        _scalar_sums(_reflect_softplus),
+        "merges p·softplus(−u) + (1−p)·softplus(u)",
     ),
-    Rewrite("softplus plus linear", _softplus_plus_linear, "a·x + softplus(x) cancels for a ≈ −1"),
+    Rewrite(
+        "softplus plus linear",
+        _scalar_sums(_absorb_linear_terms),
+        "a·x + softplus(x) cancels for a ≈ −1",
+    ),
+    Rewrite("log of softmax", _log_of_softmax, "log(softmax(z)) is −inf where e^z underflows"),
 )
 
 

@@ -62,9 +62,27 @@ def _median(hist: np.ndarray) -> float:
     return float(np.uint64(middle).view(np.float64))
 
 
+def _flat(x, chunk: int, width: int, fill: float):
+    """Per-point values as (chunk, width): flattened, padded with ``fill`` to the width."""
+    import jax.numpy as jnp
+
+    x = x.reshape(chunk, -1)
+    return jnp.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=fill)
+
+
+def _width(shape: tuple) -> int:
+    """Padded entries per point: a power of two, so that problems share the reduction."""
+    size = int(np.prod(shape, dtype=int))
+    return 1 << (size - 1).bit_length()
+
+
 @lru_cache(maxsize=64)
 def reference_stage(problem, dtype: str, analytic_f, scale_fn, chunk: int):
-    """(reference names, jitted (seed, start, scale) → (inputs, scale per point, values))."""
+    """(reference names, jitted evaluate).
+
+    evaluate(seed, start, scale) → (inputs, scale per entry, [(value, extra tolerance)])
+    with every per-point array flattened to (chunk, width).
+    """
     import jax
     import jax.numpy as jnp
 
@@ -76,20 +94,45 @@ def reference_stage(problem, dtype: str, analytic_f, scale_fn, chunk: int):
     def evaluate(seed, start, scale):
         args = problem.draw(seed, start, chunk, dtype)
         s = jnp.full(chunk, scale, dtype) if scale_fn is None else jax.vmap(scale_fn)(*args)
-        return args, s, [jax.vmap(ref)(s, *args) for ref in references.values()]
+        values = [jax.vmap(ref)(s, *args) for ref in references.values()]
+        shape = values[0][0].shape
+        width = _width(shape[1:])
+        s = jnp.broadcast_to(jnp.reshape(s, s.shape + (1,) * (len(shape) - s.ndim)), shape)
+        flat = [
+            (
+                _flat(r, chunk, width, 0.0),
+                _flat(
+                    jnp.broadcast_to(jnp.reshape(e, e.shape + (1,) * (r.ndim - e.ndim)), r.shape),
+                    chunk,
+                    width,
+                    0.0,
+                ),
+            )
+            for r, e in values
+        ]
+        return args, _flat(s, chunk, width, 1.0), flat
 
     return list(references), jax.jit(evaluate)
 
 
 @lru_cache(maxsize=256)
-def candidate_stage(grad: Callable):
+def candidate_stage(grad: Callable, width: int):
+    """jitted inputs → the candidate at every point, flattened and padded like the references."""
     import jax
 
-    return jax.jit(lambda args: jax.vmap(grad)(*args))
+    def candidate(args):
+        c = jax.vmap(grad)(*args)
+        return _flat(c, c.shape[0], width, 0.0)
+
+    return jax.jit(candidate)
 
 
-def _reduce(args, candidate, s, values, n_valid):
-    """Compare the candidate with each reference and reduce to per-chunk statistics."""
+def _reduce(candidate, s, values, n_valid):
+    """Compare the candidate with each reference and reduce to per-chunk statistics.
+
+    Every array is (chunk, width), so problems of any shape share this compiled code, and
+    the references are stacked and mapped over, so it holds one copy of the reduction.
+    """
     import jax
     import jax.numpy as jnp
 
@@ -97,10 +140,9 @@ def _reduce(args, candidate, s, values, n_valid):
     chunk = candidate.shape[0]
     per_point = jax.vmap(lambda c, r, extra, s: compare(c, r, extra, s, eps))
     in_range = jnp.arange(chunk) < n_valid
-    stats = []
     anchor = values[0][0]  # jax.grad: the reference the others are checked against too
-    for r, extra in values:
-        extra = jnp.broadcast_to(extra, r.shape)
+
+    def one(r, extra):
         valid, failed, err, ratio = per_point(candidate, r, extra, s)
         # where this reference also disagrees with jax.grad, f itself may be inaccurate
         suspect = per_point(anchor, r, extra, s)[1]
@@ -108,18 +150,18 @@ def _reduce(args, candidate, s, values, n_valid):
         ranked = jnp.where(valid, ratio, -1.0)
         # the max, then the first index reaching it: cheaper than argmax on CPU
         worst = jnp.min(jnp.where(ranked == jnp.max(ranked), jnp.arange(chunk), chunk - 1))
-        stats.append(
-            {
-                "count": jnp.sum(valid),
-                "fails": jnp.sum(failed & in_range),
-                "suspect": jnp.sum(failed & suspect & in_range),
-                "max": jnp.max(jnp.where(valid, err, 0.0)),
-                "ratio": ratio[worst],
-                "worst": [a[worst] for a in args],
-                "hist": _histogram(err, valid),
-            }
-        )
-    return stats
+        return {
+            "count": jnp.sum(valid),
+            "fails": jnp.sum(failed & in_range),
+            "suspect": jnp.sum(failed & suspect & in_range),
+            "max": jnp.max(jnp.where(valid, err, 0.0)),
+            "ratio": ratio[worst],
+            "worst": worst,
+            "hist": _histogram(err, valid),
+        }
+
+    stacked = jax.vmap(one)(jnp.stack([r for r, _ in values]), jnp.stack([e for _, e in values]))
+    return [{key: value[k] for key, value in stacked.items()} for k in range(len(values))]
 
 
 @lru_cache(maxsize=1)

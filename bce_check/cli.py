@@ -7,6 +7,7 @@ compute numerically; ``list`` and ``prove`` never pay for it.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -15,6 +16,22 @@ import derivations
 from derivations import BceCheckError, Derivation
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _use_compilation_cache() -> None:
+    """Keep XLA's compiled code between runs (most of a first ``verify`` is compiling).
+
+    In ``$BCE_CHECK_CACHE`` (default: ``$XDG_CACHE_HOME/bce-check/jax``, i.e.
+    ``~/.cache/bce-check/jax``); ``BCE_CHECK_CACHE=off`` turns it off.  Set through
+    JAX's environment variables, so worker processes inherit it.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    where = os.environ.get("BCE_CHECK_CACHE", os.path.join(base, "bce-check", "jax"))
+    if where.lower() in ("", "off", "0", "no"):
+        return
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", where)
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 
 def _selected(name: str | None, all_: bool) -> list[Derivation]:
@@ -79,17 +96,17 @@ def prove(name: str | None, all_: bool, fmt: str) -> int:
 def verify(name: str | None, all_: bool, samples: int, seed: int, dtype: str, as_json: bool) -> int:
     """Check emitted closed forms against jax.grad, forward mode, finite differences
     and complex step on random inputs, extremes included."""
-    from .verify import verify as run_verify
+    _use_compilation_cache()
+    from .verify import WORKERS, plan, verify_many
 
     selected = [d.name for d in _selected(name, all_)]
+    total = sum(count for n in selected for _, count in plan(n, samples, seed))
     show_progress = not as_json and sys.stderr.isatty()
-    report = None
-    for derivation in selected:
-        with click.progressbar(
-            length=samples, label=derivation, file=sys.stderr, hidden=not show_progress
-        ) as bar:
-            one = run_verify(derivation, samples, seed, dtype, progress=bar.update)
-        report = one if report is None else report + one
+    with click.progressbar(
+        length=total, label="verifying", file=sys.stderr, hidden=not show_progress
+    ) as bar:
+        workers = min(WORKERS, os.cpu_count() or 1)
+        report = verify_many(selected, samples, seed, dtype, bar.update, workers)
     click.echo(report.to_json() if as_json else str(report))
     return EXIT_OK if report.ok else EXIT_FAILED
 

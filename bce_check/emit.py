@@ -29,7 +29,7 @@ from sympy import Abs, Heaviside, Max, Min, Piecewise, ceiling, floor, sign
 
 from derivations import BceCheckError, ClosedForm, Derivation
 
-from ._printers import HELPERS, PRINTERS
+from ._printers import HELPERS, PRINTERS, python_name
 from ._stable import REWRITES, stable_form
 from .render import text
 
@@ -96,6 +96,11 @@ def _package_version() -> str:
         return "dev"
 
 
+def arguments(derivation: Derivation) -> list[str]:
+    """The emitted functions' parameters: the derivation's symbols, keywords renamed (λ)."""
+    return [python_name(str(a)) for a in derivation.arguments]
+
+
 def _elementwise(derivation: Derivation) -> bool:
     return all(getattr(s, "is_Symbol", False) for s in derivation.arguments)
 
@@ -107,7 +112,7 @@ def _dimensions(derivation: Derivation) -> dict:
         shape = getattr(argument, "shape", ())
         for axis, size in enumerate(shape[:1] if shape and shape[1] == 1 else shape):
             if getattr(size, "is_Symbol", False):
-                dims.setdefault(size, f"{argument.name}.shape[{axis}]")
+                dims.setdefault(size, f"{python_name(argument.name)}.shape[{axis}]")
     return dims
 
 
@@ -134,7 +139,7 @@ def _rewrites_note() -> str:
 
 def _form_sources(derivation: Derivation, form: ClosedForm, printer, widen: bool) -> list[str]:
     name = _function_name(derivation, form)
-    args = [str(a) for a in derivation.arguments]
+    args = arguments(derivation)
     along = ", ".join(text(v) for v in form.wrt)
     what = f"differentiated along {along}" if form.wrt else "equal to the closed form"
     return [
@@ -194,7 +199,7 @@ def emit(derivation: Derivation, target: str) -> Emitted:
     forms = []
     for form in derivation.closed_forms:
         name = _function_name(derivation, form)
-        wrt = tuple(str(v) for v in form.wrt)
+        wrt = tuple(python_name(str(v)) for v in form.wrt)
         forms.append(
             EmittedForm(name, form.suffix, wrt, namespace[name], namespace[f"{name}_definition"])
         )

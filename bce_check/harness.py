@@ -22,9 +22,10 @@ function, the largest |jax.grad| seen on the first chunk unless given).
 * Finite differences: D(h) = (f(x + h) − f(x − h))/2h has a truncation error
   h²·f‴/6, estimated by Richardson as |D(2h) − D(h)|/3, and a rounding error of at
   most ULP_BUDGET·ε·T/2h from evaluating f, where T = |f(x + h)| + |f(x − h)| +
-  2·s·‖x‖₁ is the size of the terms f is computed from (a function whose slope is
-  bounded by s sums terms up to about |f| + s·|x|: log(1 + e^u) − p·u at u = 5,
-  p = 1 is 0.0067 made of terms of size 5).  The tolerance is the autodiff one plus
+  2·s·max(‖x‖₁, 1) is the size of the terms f is computed from (a function whose
+  slope is bounded by s sums terms up to about |f| + s·|x|: log(1 + e^u) − p·u at
+  u = 5, p = 1 is 0.0067 made of terms of size 5; and near 0 the terms are still of
+  size s: σ(u) − p at u = 0, p = 1/2).  The tolerance is the autodiff one plus
   FD_SAFETY times the sum of the two.  h = ε^{1/3}·max(|x|, 1) balances them (the
   step is then made exact: h = (x + h) − x).
 * A candidate that is NaN or infinite where the reference is finite fails.  Points
@@ -69,6 +70,7 @@ class Problem:
     scale: float | Callable | None = None
     analytic_f: Callable | None = None  # a complex-safe f for complex step; None: try f
     order: int = 1  # 1: grad is ∂f/∂wrt; 2: the second derivative; 0: grad equals f
+    note: str = ""  # said in the report (how the inputs were chosen, for instance)
 
     def __post_init__(self) -> None:
         if isinstance(self.samplers, Mapping):
@@ -175,7 +177,7 @@ def run(
     elif analytic_f is None and problem.order == 1:
         applicable, skipped = analytic(problem.f, example, index)
         analytic_f = problem.f if applicable else None
-    notes = []
+    notes = [f"{problem.name}: {problem.note}"] if problem.note else []
     chunk = chunk_size(samples)
     scale, scale_fn = problem.scale, None
     if callable(scale):
@@ -186,13 +188,16 @@ def run(
     # the reference stage depends on f, not on the candidate: key it without grad
     key = replace(problem, grad=None, name="")
     references, evaluate = reference_stage(key, dtype, analytic_f, scale_fn, chunk)
-    candidate_of, reduce = candidate_stage(problem.grad), reduce_stage()
+    reduce = reduce_stage()
     totals = {r: Totals() for r in references}
     for start in range(0, samples, chunk):
         count = min(chunk, samples - start)
         args, s, values = evaluate(jnp.uint32(seed), jnp.uint32(start), scale)
-        stats = jax.device_get(reduce(args, candidate_of(args), s, values, count))
+        candidate = candidate_stage(problem.grad, s.shape[1])(args)
+        stats = jax.device_get(reduce(candidate, s, values, count))
+        inputs = [np.asarray(a) for a in args]  # on the CPU backend: host memory already
         for reference, chunk_stats in zip(references, stats, strict=True):
+            chunk_stats["worst"] = [a[int(chunk_stats["worst"])] for a in inputs]
             totals[reference].add(chunk_stats)
         if progress is not None:
             progress(count)

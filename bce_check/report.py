@@ -86,7 +86,7 @@ class Report:
             max(self.samples, other.samples),
             self.seed,
             self.seconds + other.seconds,
-            self.notes + other.notes,
+            tuple(dict.fromkeys(self.notes + other.notes)),
         )
 
 

@@ -23,6 +23,7 @@ from sympy import (
     Dummy,
     FiniteSet,
     Function,
+    Integer,
     Interval,
     Lambda,
     MatAdd,
@@ -84,8 +85,15 @@ def gradient():
 
 
 def gradient_scale():
-    """(1/m)·|X|ᵀ·1: entry j bounds Σ_i |(h_i − y_i)·x_ij|/m, the terms of ∂J/∂θ_j."""
-    return MatMul(1 / m, Transpose(elementwise(Abs, X)), OneMatrix(m, 1))
+    """(1/m)·|X|ᵀ·(1 + |X|·|θ|/4): the terms of ∂J/∂θ_j.
+
+    Entry j bounds Σ_i |(h_i − y_i)·x_ij|/m (h and y lie in [0, 1]) plus the rounding of
+    each x_iᵀθ, about ε·Σ_k |x_ik·θ_k|, carried through σ, whose slope is at most 1/4.
+    """
+    carried = MatAdd(
+        OneMatrix(m, 1), MatMul(Integer(1) / 4, elementwise(Abs, X), elementwise(Abs, theta))
+    )
+    return MatMul(1 / m, Transpose(elementwise(Abs, X)), carried)
 
 
 def derive() -> Derivation:

@@ -23,7 +23,7 @@ def derive() -> Derivation:
         source="beyond the documents: ALGEBRA.md D2, facts (the curvature of BCE in the logit)",
         domains={u: S.Reals, p: Interval(0, 1)},
         wrt=(u, u),
-        scale=Integer(1) / 4,  # σ(1 − σ) ≤ 1/4, the value at u = 0 below
+        scale=S.One,  # σ(1 − σ) is made of σ and 1 − σ, each at most 1 (the product ≤ 1/4)
         steps=(
             Step(
                 -p * log(sigmoid(u)) - (1 - p) * log(1 - sigmoid(u)),

@@ -17,6 +17,7 @@ from sympy import (
     Derivative,
     DiagMatrix,
     HadamardProduct,
+    Integer,
     MatAdd,
     MatMul,
     MatrixSymbol,
@@ -46,8 +47,12 @@ def derive() -> Derivation:
     i, j, k = (Symbol(name, integer=True) for name in "ijk")
     v = MatrixSymbol("v", n, 1)  # any direction
     h_i = h[i, 0]  # h_i(1 − h_i) = σ'(x_iᵀθ) ∈ (0, 1/4] below
-    # (1/(4m))·|X|ᵀ·|X|: entry (j, k) bounds Σ_i h_i(1 − h_i)·|x_ij·x_ik|/m.
-    scale = MatMul(1 / (4 * m), Transpose(elementwise(Abs, X)), elementwise(Abs, X))
+    # (1/m)·|X|ᵀ·diag(1 + |X||θ|/4)·|X|: entry (j, k) bounds Σ_i |x_ij·x_ik|/m times the
+    # size of h_i and 1 − h_i (at most 1), plus the rounding of x_iᵀθ carried through σ.
+    carried = MatAdd(
+        OneMatrix(m, 1), MatMul(Integer(1) / 4, elementwise(Abs, X), elementwise(Abs, theta))
+    )
+    scale = MatMul(1 / m, Transpose(elementwise(Abs, X)), DiagMatrix(carried), elementwise(Abs, X))
     return Derivation(
         name="batch_hessian",
         title="∇²J(θ) = (1/m)·Xᵀ·diag(h∘(1 − h))·X",

@@ -22,6 +22,7 @@ from sympy import (
     Range,
     S,
     Symbol,
+    Transpose,
     log,
 )
 from sympy.matrices.expressions.matexpr import MatrixElement
@@ -45,6 +46,10 @@ def derive() -> Derivation:
         return Derivative(f, v, evaluate=False)
 
     d_bce_d_yhat = Add(-y / yhat, (1 - y) / (1 - yhat), evaluate=False)
+    # The terms the gradient is made of: ŷ and y (at most 1), and the rounding of
+    # z = Wᵀx + b (about ε·(|b| + |W|ᵀ|x|)) carried through σ, whose slope is at most 1/4.
+    size_of_z = MatrixElement(MatMul(Transpose(W.applyfunc(Abs)), x.applyfunc(Abs)), 0, 0)
+    carried = 1 + (Abs(b) + size_of_z) / 4
     error = Add(yhat, -y, evaluate=False)  # ŷ − y
     return Derivation(
         name="logistic_regression_gradient",
@@ -55,7 +60,7 @@ def derive() -> Derivation:
         abbreviations={z: linear, yhat: sigmoid(z)},
         shapes=({n: 2}, {n: 3}),
         wrt=(W,),
-        scale=x.applyfunc(Abs),  # |(ŷ − y)·x_j| ≤ |x_j|: ŷ and y both lie in [0, 1]
+        scale=MatMul(carried, x.applyfunc(Abs)),  # |x_j|·(1 + (|b| + |W|ᵀ|x|)/4)
         steps=(
             Step(loss(yhat), lhs=bce, rule="model: z = Wᵀx + b, ŷ = σ(z); BCE of one example"),
             Step(d_bce_d_yhat, lhs=d(bce, yhat), rule="differentiate the logs"),
@@ -88,7 +93,7 @@ def derive() -> Derivation:
                 rhs=MatMul(Add(sigmoid(linear), -y, evaluate=False), x),
                 function=loss(sigmoid(linear)),
                 wrt=(W,),
-                scale=x.applyfunc(Abs),
+                scale=MatMul(carried, x.applyfunc(Abs)),
             ),
             ClosedForm(
                 lhs=d(bce, b),
@@ -96,7 +101,7 @@ def derive() -> Derivation:
                 function=loss(sigmoid(linear)),
                 wrt=(b,),
                 suffix="b",
-                scale=S.One,  # |ŷ − y| ≤ 1
+                scale=carried,  # |ŷ − y| ≤ 1, plus the rounding of z carried through σ
             ),
         ),
         notes=(

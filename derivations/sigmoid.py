@@ -23,7 +23,7 @@ def derive() -> Derivation:
         source="ALGEBRA.md D1 (Q&A answer on dBCE/du; study note on the sigmoid derivative)",
         domains={z: S.Reals},
         wrt=(z,),
-        scale=Integer(1) / 4,  # σ' = σ(1 − σ) ≤ 1/4, proved below as the slope at 0
+        scale=S.One,  # σ' = σ·(1 − σ) is made of σ and 1 − σ, each at most 1 (σ' itself ≤ 1/4)
         steps=(
             Step(1 / (1 + exp(-z)), lhs=s, rule="definition"),
             Step(exp(z) / (1 + exp(z)), rule="multiply by e^z/e^z"),
