@@ -1,8 +1,9 @@
 """Speed of the emitted batch gradient (1/m)·Xᵀ(σ(Xθ) − y) against jax.grad and NumPy.
 
-Run:  python bench/batch_gradient.py [--repeat 9]
+Run:  python bench/batch_gradient.py [--repeat 15]
 
-For X of shape (1,000,000 × 32) and (100,000 × 256), float64, median wall time of:
+For X of shape (1,000,000 × 32) and (100,000 × 256), float64, the median wall time
+(the JAX calls timed round-robin, so that machine drift hits them alike; NumPy apart) of:
 
 * ``X @ v`` (jitted): one pass over X, the memory-bandwidth roofline; the gradient
   needs two passes (Xθ, then Xᵀr), so twice this time is the floor without blocking;
@@ -33,14 +34,17 @@ from bce_check.emit import emit  # noqa: E402
 SHAPES = ((1_000_000, 32), (100_000, 256))
 
 
-def median_seconds(fn, *args, repeat: int) -> float:
-    jax.block_until_ready(fn(*args))  # compile and warm up
-    times = []
+def median_seconds(calls: dict, repeat: int) -> dict:
+    """Median wall time of each call, timed round-robin so that drift hits all alike."""
+    for fn, args in calls.values():
+        jax.block_until_ready(fn(*args))  # compile and warm up
+    times: dict = {label: [] for label in calls}
     for _ in range(repeat):
-        start = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for label, (fn, args) in calls.items():
+            start = time.perf_counter()
+            jax.block_until_ready(fn(*args))
+            times[label].append(time.perf_counter() - start)
+    return {label: statistics.median(t) for label, t in times.items()}
 
 
 def mean_bce(theta, X, y):
@@ -55,7 +59,7 @@ def numpy_closed_form(X, theta, y):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     derivation = derivations.get("batch_gradient")
     emitted_jax = emit(derivation, "jax").function
@@ -66,17 +70,21 @@ def main() -> None:
         theta = 0.1 * rng.standard_normal(n)
         y = (rng.random(m) < 0.5).astype(np.float64)
         Xj, thj, yj = jnp.asarray(X), jnp.asarray(theta), jnp.asarray(y)
-        rows = {
-            "X @ v (one pass)": median_seconds(
-                jax.jit(lambda X, v: X @ v), Xj, thj, repeat=args.repeat
-            ),
-            "jax.grad(mean BCE)": median_seconds(
-                jax.jit(jax.grad(mean_bce)), thj, Xj, yj, repeat=args.repeat
-            ),
-            "emitted jax": median_seconds(jax.jit(emitted_jax), Xj, thj, yj, repeat=args.repeat),
-            "emitted numpy": median_seconds(emitted_numpy, X, theta, y, repeat=args.repeat),
-            "numpy X.T @ r": median_seconds(numpy_closed_form, X, theta, y, repeat=args.repeat),
-        }
+        rows = median_seconds(  # the JAX calls together, round-robin
+            {
+                "X @ v (one pass)": (jax.jit(lambda X, v: X @ v), (Xj, thj)),
+                "jax.grad(mean BCE)": (jax.jit(jax.grad(mean_bce)), (thj, Xj, yj)),
+                "emitted jax": (jax.jit(emitted_jax), (Xj, thj, yj)),
+            },
+            args.repeat,
+        )
+        rows |= median_seconds(  # NumPy apart: its temporaries would disturb the JAX timings
+            {
+                "emitted numpy": (emitted_numpy, (X, theta, y)),
+                "numpy X.T @ r": (numpy_closed_form, (X, theta, y)),
+            },
+            args.repeat,
+        )
         check = np.asarray(jax.jit(emitted_jax)(Xj, thj, yj))
         reference = np.asarray(jax.jit(jax.grad(mean_bce))(thj, Xj, yj))
         agree = np.max(np.abs(check - reference)) / np.max(np.abs(reference))
