@@ -19,6 +19,9 @@ from typing import Any
 from derivations import BceCheckError, DomainError, ExpressionError, UnknownDerivation
 
 from . import domains
+from .render import register_ipython
+
+register_ipython()  # in Jupyter, a Derivation shows its steps as mathematics
 
 __all__ = [
     "BceCheckError",

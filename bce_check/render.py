@@ -8,6 +8,7 @@ SymPy's canonical order.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Sequence
 
 from sympy import (
@@ -521,6 +522,17 @@ def to_dict(derivation: Derivation) -> dict:
         "matches_sympy_diff": proof.sympy_diff is not None and proof.sympy_diff.verdict != FAILED,
         "verdict": proof.verdict,
     }
+
+
+def register_ipython() -> None:
+    """Let a Derivation display itself in Jupyter as Markdown with LaTeX steps.
+
+    Registered with IPython's display formatters (so that ``derivations`` itself stays
+    free of rendering code); called when ``bce_check`` is imported inside IPython.
+    """
+    shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+    if shell is not None:
+        shell.display_formatter.formatters["text/markdown"].for_type(Derivation, to_markdown)
 
 
 FORMATS: dict[str, Callable[[Derivation], str]] = {

@@ -122,7 +122,7 @@ class Proof:
         return self.verdict != FAILED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Derivation:
     """A named chain of steps from a definition to a closed form, with its symbols' domains.
 
@@ -179,6 +179,9 @@ class Derivation:
         """The main result as an equation (the first of ``closed_forms``)."""
         main = self.closed_forms[0]
         return Eq(main.lhs, main.rhs, evaluate=False)
+
+    def __repr__(self) -> str:
+        return f"<Derivation {self.name}: {self.title}, {len(self.steps)} steps>"
 
     @cached_property
     def proof(self) -> Proof:
