@@ -18,10 +18,12 @@ from sympy import (
     Interval,
     MatrixSymbol,
     Mul,
+    Range,
     S,
     Sum,
     Symbol,
     UnevaluatedExpr,
+    sstr,
 )
 from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.matexpr import MatrixElement
@@ -343,6 +345,7 @@ def _equation(result: StepResult, show: Callable[[Basic], str], continued: bool)
 
 
 def _domain_text(symbol: Symbol, domain) -> str:
+    """``θ ∈ ℝ^(n×1)``-style text: the symbol as printed, its entries' set, its shape."""
     if domain == S.Reals:
         where = "ℝ"
     elif isinstance(domain, Interval):
@@ -351,9 +354,13 @@ def _domain_text(symbol: Symbol, domain) -> str:
         where = f"{left}{text(domain.start)}, {text(domain.end)}{right}"
     elif isinstance(domain, FiniteSet):
         where = "{" + ", ".join(text(v) for v in domain) + "}"
+    elif isinstance(domain, Range):
+        where = f"{{{sstr(domain.inf)}, …, {sstr(domain.sup)}}}"
     else:
         where = str(domain)
-    return f"{symbol} ∈ {where}"
+    shape = getattr(symbol, "shape", None)
+    size = f" ({text(shape[0])}×{text(shape[1])})" if shape else ""
+    return f"{text(symbol)} ∈ {where}{size}"
 
 
 def _continued(results: Sequence[StepResult], i: int) -> bool:
