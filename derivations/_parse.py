@@ -10,7 +10,7 @@ its column (counted from 1) and what is allowed.
 Grammar, loosest binding first::
 
     expression := term (("+" | "-" | "−") term)*
-    term       := unary (("*" | "·" | "/") unary | ")" "(" unary)*   only ")(" juxtaposes
+    term       := unary (("*" | "·" | "/" | "∘") unary | ")" "(" unary)*   only ")(" juxtaposes
     unary      := ("-" | "−" | "+") unary | power
     power      := postfix [("^" | "**") unary]      right-associative; -x^2 = -(x^2)
     postfix    := primary ("ᵀ" | ".T")*             transpose of a matrix expression
@@ -18,12 +18,23 @@ Grammar, loosest binding first::
     number     := 2 | 0.5 | .5 | 1e-3               exact: 1e-3 is Rational(1, 1000)
     function   := σ | sigmoid | softplus | exp | log | log1p | sqrt | tanh | cosh | sinh
                 | abs | Abs | sign                   on a matrix expression: elementwise
+                | softmax | diag                     of a column vector v (K×1): softmax(v)
+                                                     is K×1, diag(v) the K×K DiagMatrix(v)
 
 A name (letters of any script such as θ or ŷ, ``_``, then digits too) is looked up in
 ``symbols`` first, then among the constants ``e``/``E`` (Euler's number, so ``e^x`` is
 exp(x)) and ``pi``/``π``. With ``symbols=None`` any other name is ``Symbol(name,
 real=True)``; with a mapping it is an error. Products of matrix expressions are
-``MatMul``; a scalar added to a matrix, as in ``1 - y``, is that scalar in every entry.
+``MatMul``; ``a ∘ b`` is the Hadamard (entrywise) product of two matrices of one
+shape, ``HadamardProduct``, binding as tightly as ``·``. A scalar added to a matrix, as
+in ``1 - y``, is that scalar in every entry.
+
+A 1×1 matrix is a number where a number is meant. The product of two columns,
+``Wᵀ·x``, is a 1×1 matrix; added to or subtracted from a scalar, or as the argument of
+an elementwise function (σ, exp, log, …), it is read as its only entry,
+``MatrixElement(Wᵀ·x, 0, 0)``, as the derivations build it: ``σ(Wᵀ·x + b)`` is σ of
+the number Wᵀx + b, and ``σ(Wᵀ·x)`` is σ of a number, not a 1×1 matrix. Anywhere else
+(beside another matrix, under ``ᵀ``, in softmax or diag) it stays a matrix.
 """
 
 from __future__ import annotations
@@ -37,12 +48,19 @@ from fractions import Fraction
 from typing import NamedTuple
 
 import mpmath
-from sympy.core import Add, Basic, Rational, S, Symbol
+from sympy.core import Add, Basic, Dummy, Rational, S, Symbol
 from sympy.functions import Abs, cosh, exp, log, sign, sinh, sqrt, tanh
-from sympy.matrices.expressions import MatrixExpr, OneMatrix, Transpose
+from sympy.matrices.expressions import (
+    DiagMatrix,
+    HadamardProduct,
+    MatrixExpr,
+    OneMatrix,
+    Transpose,
+)
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .errors import ExpressionError
-from .functions import sigmoid, softplus, to_exp_form
+from .functions import sigmoid, softmax, softplus, to_exp_form
 
 MAX_LENGTH = 2_000  # characters: longer text is refused before it is read
 MAX_DEPTH = 100  # nested brackets, signs and exponents: the recursion stays far from its limit
@@ -57,11 +75,12 @@ FUNCTIONS: dict[str, Callable[[Basic], Basic]] = {
     "log1p": lambda x: log(1 + x), "sqrt": sqrt, "tanh": tanh, "cosh": cosh, "sinh": sinh,
     "abs": Abs, "Abs": Abs, "sign": sign,
 }  # fmt: skip
+# Functions of a whole column vector (not elementwise): softmax(z) is K×1, diag(v) K×K.
+COLUMN_FUNCTIONS: dict[str, Callable[[Basic], Basic]] = {"softmax": softmax, "diag": DiagMatrix}
 CONSTANTS: dict[str, Basic] = {"e": S.Exp1, "E": S.Exp1, "pi": S.Pi, "π": S.Pi}
 _GROWING = (exp, sinh, cosh, sigmoid, softplus)  # their arguments are checked like e^x
 
-_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-_OPERATORS = {"**": "^", "−": "-", "·": "*", "ᵀ": "ᵀ", **{c: c for c in "+-*/^(),"}}
+_OPERATORS = {"**": "^", "−": "-", "·": "*", "ᵀ": "ᵀ", **{c: c for c in "+-*/^(),∘"}}
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _HINTS = {"'": " (no strings, no primes such as f'(x))", '"': " (strings are not allowed)"}
 _HINTS |= {"[": " (indexing is not allowed)", "]": " (indexing is not allowed)"}
@@ -109,7 +128,7 @@ def _tokenize(text: str) -> Iterator[Token]:
             yield Token("bad", f"{what} is not allowed; only .T (transpose)", col)
             return
         else:
-            allowed = "numbers, names, + - − * · / ^ ** ( ) , ᵀ .T"
+            allowed = "numbers, names, + - − * · / ∘ ^ ** ( ) , ᵀ .T"
             message = f"unexpected character {char!r} at column {col}{_HINTS.get(char, '')}"
             yield Token("bad", f"{message}; allowed: {allowed}", col)
             return
@@ -120,12 +139,54 @@ def _is_matrix(value: Basic) -> bool:
     return isinstance(value, MatrixExpr)
 
 
+def _shape_text(value: Basic) -> str:
+    return f"a {value.shape[0]}×{value.shape[1]} matrix" if _is_matrix(value) else "a scalar"
+
+
+def _as_number(value: Basic) -> Basic:
+    """A 1×1 matrix (a row times a column, Wᵀ·x) as its only entry; anything else as is."""
+    if _is_matrix(value) and value.shape == (1, 1):
+        return MatrixElement(value, 0, 0)
+    return value
+
+
 def _broadcast(a: Basic, b: Basic) -> tuple[Basic, Basic]:
-    """A scalar beside a matrix in a sum, as in 1 - y, stands in every entry (OneMatrix)."""
+    """Two terms of a sum made to fit: a 1×1 matrix beside a scalar is a number
+    (Wᵀ·x + b), and a scalar beside a matrix, as in 1 - y, stands in every entry.
+    """
+    if _is_matrix(a) != _is_matrix(b):
+        a, b = _as_number(a), _as_number(b)
     if _is_matrix(a) == _is_matrix(b):
         return a, b
     ones = OneMatrix(*(a if _is_matrix(a) else b).shape)
     return (a, b * ones) if _is_matrix(a) else (a * ones, b)
+
+
+def _keeping_numbers(function: Callable[..., Basic], args: tuple[Basic, ...]) -> Basic:
+    """function(*args) with each 1×1 entry (Wᵀ·x)[0, 0] kept as written: a scalar times a
+    matrix runs SymPy's doit(), which would expand it into a sum Σ_i W_i·x_i.
+    """
+    entries = {e for a in args for e in a.atoms(MatrixElement) if e.parent.shape == (1, 1)}
+    if not entries:
+        return function(*args)
+    shields = {e: Dummy("entry") for e in entries}
+    value = function(*(a.xreplace(shields) for a in args))
+    return value.xreplace({d: e for e, d in shields.items()})
+
+
+def _hadamard(a: Basic, b: Basic) -> Basic:
+    """a ∘ b: the entrywise product of two matrices of one shape (HadamardProduct)."""
+    if not (_is_matrix(a) and _is_matrix(b)) or a.shape != b.shape:
+        raise ValueError(
+            f"∘ multiplies two matrices of one shape, not {_shape_text(a)} and {_shape_text(b)}"
+        )
+    factors = a.args if isinstance(a, HadamardProduct) else (a,)
+    return HadamardProduct(*factors, b)
+
+
+_BINARY: dict[str, Callable[[Basic, Basic], Basic]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "∘": _hadamard,
+}  # fmt: skip
 
 
 def _log2(number: Rational) -> int:
@@ -222,8 +283,8 @@ class _Parser:
         names = "any other name is a symbol"
         if self.symbols is not None:
             names = "symbols: " + (", ".join(self.symbols) or "none")
-        constants = ", ".join(CONSTANTS)
-        return f"allowed functions: {', '.join(FUNCTIONS)}; constants: {constants}; {names}"
+        functions, constants = ", ".join([*FUNCTIONS, *COLUMN_FUNCTIONS]), ", ".join(CONSTANTS)
+        return f"allowed functions: {functions}; constants: {constants}; {names}"
 
     def unexpected(self, token: Token, wanted: str) -> ExpressionError:
         where = f"at column {token.col}"
@@ -242,7 +303,7 @@ class _Parser:
     def apply(self, token: Token, function: Callable[..., Basic], *args: Basic) -> Basic:
         """Build one SymPy node; SymPy's own failures become an ExpressionError."""
         try:
-            value = function(*args)
+            value = _keeping_numbers(function, args)
         except Exception as error:  # e.g. a matrix plus a scalar, or a shape mismatch
             reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
             message = f"cannot apply {token.text!r} at column {token.col}: {reason}"
@@ -269,7 +330,7 @@ class _Parser:
         value = self.unary()
         while True:
             token = self.peek()
-            if self.is_op("*", "/"):
+            if self.is_op("*", "/", "∘"):
                 self.take()
                 value = self.apply(token, _BINARY[token.text], value, self.unary())
             elif self.is_op("(") and self.tokens[self.at - 1].text == ")":
@@ -341,7 +402,7 @@ class _Parser:
             return self.symbols[name]
         if name in CONSTANTS:
             return CONSTANTS[name]
-        if name in FUNCTIONS:
+        if name in FUNCTIONS or name in COLUMN_FUNCTIONS:
             raise ExpressionError(f"function {name!r} {where} needs an argument: {name}(…)")
         if self.symbols is None:
             return Symbol(name, real=True)
@@ -349,12 +410,30 @@ class _Parser:
 
     def call(self, token: Token) -> Basic:
         name, where = token.text, f"at column {token.col}"
-        if (function := FUNCTIONS.get(name)) is None:
+        function = FUNCTIONS.get(name) or COLUMN_FUNCTIONS.get(name)
+        if function is None:
             if name in (self.symbols or {}) or name in CONSTANTS:
                 what = f"{name!r} is not a function {where} (write {name}·(…) for a product)"
             else:
                 what = f"unknown function {name!r} {where}"
             raise ExpressionError(f"{what}; {self.allowed()}")
+        arg = self.argument(token)
+        if name in COLUMN_FUNCTIONS:
+            if not (_is_matrix(arg) and arg.shape[1] == 1):
+                raise ExpressionError(
+                    f"{name} {where} applies to a column vector (K×1), not {_shape_text(arg)}"
+                )
+            return self.apply(token, function, arg)
+        if _is_matrix(arg := _as_number(arg)):
+            return self.apply(token, arg.applyfunc, function)
+        as_power = (arg, S.Half) if function is sqrt else (S.Exp1, arg)
+        if (function is sqrt or function in _GROWING) and _costly_power(*as_power):
+            raise _costly_error(token)
+        return self.apply(token, function, arg)
+
+    def argument(self, token: Token) -> Basic:
+        """The one argument of the function named by ``token``, in its brackets."""
+        name, where = token.text, f"at column {token.col}"
         opening = self.take()
         with self.nested(opening):
             self.unclosed.append(opening.col)
@@ -367,12 +446,7 @@ class _Parser:
             self.close()
         if len(args) != 1:
             raise ExpressionError(f"{name} {where} takes 1 argument, got {len(args)}")
-        if _is_matrix(arg := args[0]):
-            return self.apply(token, arg.applyfunc, function)
-        as_power = (arg, S.Half) if function is sqrt else (S.Exp1, arg)
-        if (function is sqrt or function in _GROWING) and _costly_power(*as_power):
-            raise _costly_error(token)
-        return self.apply(token, function, arg)
+        return args[0]
 
 
 def parse(text: str, symbols: Mapping[str, Basic] | None = None) -> Basic:

@@ -21,6 +21,7 @@ from sympy import (
     Pow,
     Rational,
     S,
+    Sum,
     Symbol,
     Transpose,
     Tuple,
@@ -37,14 +38,15 @@ from sympy import (
     tanh,
     zoo,
 )
-from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions import DiagMatrix, HadamardProduct, MatrixExpr
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 import derivations
 from bce_check.render import text
 from derivations._parse import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, parse
 from derivations.errors import ExpressionError
-from derivations.functions import sigmoid, softplus, to_exp_form
+from derivations.functions import sigmoid, softmax, softplus, to_exp_form
 
 x, y, z, u, p = (Symbol(name, real=True) for name in "xyzup")
 
@@ -125,17 +127,22 @@ def test_spellings_parse_exactly(written: str, expected: Basic) -> None:
 
 
 # Only these nodes print as the grammar reads; the rest of render.text's notation (d/dz,
-# σ'(z), [·]_(u=…), L(u), lim_(z→∞), Σ_i, Π_i, entries y_i and X_ij, diag(·), a∘b,
-# softmax(z)) is outside it.
+# σ'(z), [·]_(u=…), L(u), lim_(z→∞), Σ_i, Π_i, entries y_i and X_ij) is outside it.
 _GRAMMAR_NODES = (
     *{type(f(x)) for f in FUNCTIONS.values()},
     *(Atom, Add, Mul, Pow, UnevaluatedExpr, Tuple, Lambda),
     *(MatrixSymbol, MatAdd, MatMul, Transpose, OneMatrix, ElementwiseApplyFunction),
+    *(softmax, DiagMatrix, HadamardProduct),
 )
 
 
 def _in_grammar(expr: Basic) -> bool:
-    return all(isinstance(node, _GRAMMAR_NODES) for node in preorder_traversal(expr))
+    """Does expr print as the grammar reads?  (Wᵀx)[0, 0] prints as the number Wᵀ·x."""
+    return all(
+        isinstance(node, _GRAMMAR_NODES)
+        or (isinstance(node, MatrixElement) and node.parent.shape == (1, 1))
+        for node in preorder_traversal(expr)
+    )
 
 
 @pytest.mark.parametrize("name", derivations.names())
@@ -272,12 +279,13 @@ def test_non_text_is_refused() -> None:
         parse(3)  # type: ignore[arg-type]
 
 
-_GRAMMAR_CHARACTERS = st.sampled_from(list("xyzeE0123456789.+-−*·/^()ᵀ,σ TlogexpΣ_ '[]"))
+_GRAMMAR_CHARACTERS = st.sampled_from(list("xyzeE0123456789.+-−*·/^()ᵀ,σ TlogexpΣ_ '[]∘"))
 _TEXT = st.text(_GRAMMAR_CHARACTERS, max_size=40) | st.text(max_size=40)
-_WORDS = st.lists(
-    st.sampled_from(["σ(", "exp(", "log(", "e^", "x", "2", "1e-3", "(", ")", "^", "·", "-", ".T"]),
-    max_size=20,
-).map("".join)
+_FRAGMENTS = [
+    "σ(", "exp(", "log(", "e^", "x", "2", "1e-3", "(", ")", "^", "·", "-", ".T",
+    "∘", "softmax(", "diag(",
+]  # fmt: skip
+_WORDS = st.lists(st.sampled_from(_FRAGMENTS), max_size=20).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -332,3 +340,95 @@ def test_matrices_that_do_not_fit_are_refused() -> None:
         parse("A + b", fixed)
     with pytest.raises(ExpressionError, match="cannot apply '\\^' at column 2"):
         parse("2^A", fixed)
+
+
+K = Symbol("K", integer=True, positive=True)
+Z, S_ = MatrixSymbol("z", K, 1), MatrixSymbol("y", K, 1)
+W, V = MatrixSymbol("W", n, 1), MatrixSymbol("x", n, 1)
+b = Symbol("b", real=True)
+COLUMNS = {"z": Z, "y": S_, "W": W, "x": V, "b": b, "X": X, "θ": θ, "m": m}
+
+
+def test_softmax_of_a_column_is_the_matrix_expression() -> None:
+    parsed = parse("softmax(z) - y", COLUMNS)
+    assert parsed == softmax(Z) - S_
+    assert parsed.shape == (K, 1)
+
+
+def test_diag_of_a_column_is_a_diagonal_matrix() -> None:
+    assert parse("diag(z)", COLUMNS) == DiagMatrix(Z)
+    jacobian = parse("diag(softmax(z)) - softmax(z)·softmax(z)ᵀ", COLUMNS)
+    assert jacobian == DiagMatrix(softmax(Z)) - softmax(Z) * Transpose(softmax(Z))
+    assert jacobian.shape == (K, K)
+
+
+def test_hadamard_product_binds_like_a_product() -> None:
+    h = (X * θ).applyfunc(sigmoid)
+    assert parse("z∘y", COLUMNS) == HadamardProduct(Z, S_)
+    assert parse("z∘y∘z", COLUMNS) == HadamardProduct(Z, S_, Z)
+    assert parse("z∘y + z", COLUMNS) == HadamardProduct(Z, S_) + Z  # ∘ before +
+    weights = parse("σ(X·θ)∘(1 - σ(X·θ))", COLUMNS)
+    assert isinstance(weights, HadamardProduct)
+    assert same(weights, HadamardProduct(h, OneMatrix(m, 1) - h))  # σ's Dummy differs
+    hessian = parse("(1/m)·Xᵀ·diag(σ(X·θ)∘(1 - σ(X·θ)))·X", COLUMNS)
+    assert same(hessian, (1 / m) * X.T * DiagMatrix(HadamardProduct(h, OneMatrix(m, 1) - h)) * X)
+
+
+def test_a_row_times_a_column_beside_a_number_is_a_number() -> None:
+    number = MatrixElement(W.T * V, 0, 0)
+    assert parse("Wᵀ·x", COLUMNS) == W.T * V  # on its own it stays a 1×1 matrix
+    assert parse("Wᵀ·x + b", COLUMNS) == number + b
+    assert parse("b - Wᵀ·x", COLUMNS) == b - number
+    assert parse("σ(Wᵀ·x + b)", COLUMNS) == sigmoid(number + b)
+    assert parse("σ(Wᵀ·x)", COLUMNS) == sigmoid(number)
+    gradient = parse("(σ(Wᵀ·x + b) - b)·x", COLUMNS)
+    assert gradient == MatMul(sigmoid(number + b) - b, V)
+    assert not gradient.has(Sum)  # kept as Wᵀ·x, not written out as Σ_i W_i·x_i
+    assert "Wᵀ·x" in text(gradient)
+
+
+def test_greek_names_resolve_through_the_symbol_table() -> None:
+    λ, α = Symbol("lambda", nonnegative=True), Symbol("alpha", nonnegative=True)
+    ŷ = Symbol("yhat", positive=True)
+    table = {"θ": θ, "λ": λ, "α": α, "ŷ": ŷ}
+    assert parse("λ·(α·θ + (1 - α)·θ)", table) == λ * (α * θ + (1 - α) * θ)
+    assert parse("-log(1 - ŷ)", table) == -log(1 - ŷ)
+    with pytest.raises(ExpressionError, match="unknown name 'theta' at column 1"):
+        parse("theta", table)  # the table's names are the printed ones
+
+
+COLUMN_ERRORS = [
+    ("softmax(b)", "softmax at column 1 applies to a column vector (K×1), not a scalar"),
+    ("diag(X)", "diag at column 1 applies to a column vector (K×1), not a m×n matrix"),
+    ("softmax(z, y)", "softmax at column 1 takes 1 argument, got 2"),
+    ("softmax", "function 'softmax' at column 1 needs an argument"),
+    ("b∘b", "cannot apply '∘' at column 2: ∘ multiplies two matrices of one shape, not a "
+     "scalar and a scalar"),
+    ("z∘x", "cannot apply '∘' at column 2: ∘ multiplies two matrices of one shape, not a "
+     "K×1 matrix and a n×1 matrix"),
+    ("z ⊙ y", "unexpected character '⊙' at column 3"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("written", "message"), COLUMN_ERRORS)
+def test_column_functions_and_hadamard_refuse_what_does_not_fit(written: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as error:
+        parse(written, COLUMNS)
+    assert message in str(error.value)
+
+
+_MATRIX_FRAGMENTS = [
+    "σ(", "log(", "softmax(", "diag(", "z", "y", "W", "x", "b", "X", "θ", "m", "1",
+    "(", ")", "+", "-", "·", "/", "∘", "ᵀ", "^",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MATRIX_FRAGMENTS), min_size=1, max_size=16).map("".join))
+def test_arbitrary_matrix_text_raises_only_expression_error(written: str) -> None:
+    try:
+        result = parse(written, COLUMNS)
+    except ExpressionError as error:
+        assert "column" in str(error)
+    else:
+        assert isinstance(result, Basic)

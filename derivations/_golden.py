@@ -1,0 +1,218 @@
+"""The golden closed forms: every registered closed form as it was last reviewed.
+
+``golden/closed_forms.txt`` holds one line per closed form of every registered
+derivation, ``<emitted name>: <lhs> = <rhs>``, printed by ``bce_check.render.text``.
+The emitted name is the derivation's name, plus ``_<suffix>`` for a closed form with a
+suffix (``logistic_regression_gradient_b``).  Only the right-hand side is read back,
+with the safe parser (``_parse.parse``); the left-hand side is for the reader.
+
+``compare`` checks a golden right-hand side against a re-derived one with the proof's
+own equality check: ``check_equal`` for scalars, and for matrix results
+``_written.WrittenOut`` at the derivation's explicit shapes, entry by entry, as
+``_proof`` checks a closed form against sympy.diff.  So a closed form that is merely
+printed differently still matches its line; one that means something else does not.
+
+Regenerate the file deliberately, after a reviewed change, with::
+
+    python -m derivations._golden --write
+
+(without ``--write`` it only reports which lines changed meaning).  The printer lives
+in ``bce_check.render``, which imports this package, so it is imported when first used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sympy import Basic, MatrixSymbol, Symbol
+
+from . import get, names
+from ._equality import FAILED, Check, check_equal
+from ._matrix import is_structured
+from ._parse import parse
+from ._proof import ClosedForm, Derivation
+from ._written import WrittenOut
+from .errors import ExpressionError
+
+GOLDEN = Path(__file__).with_name("golden") / "closed_forms.txt"
+UPDATE = "python -m derivations._golden --write"
+HEADER = """\
+# Golden closed forms: every closed form of every registered derivation, as
+# bce_check.render.text printed it when it was last reviewed.
+#
+# One line per closed form:   <emitted name>: <lhs> = <rhs>
+# The emitted name is the derivation's name, plus _<suffix> when the closed form has
+# one. Only the right-hand side (after the first " = ") is read, by the safe parser
+# derivations._parse; the left-hand side is for the reader.
+#
+# tests/test_golden.py re-derives every closed form and checks it equal to its line
+# here (symbolically, matrices entry by entry at the derivation's explicit shapes): it
+# fails when a closed form changes meaning, not when only its printing changes, and
+# when a closed form has no line or a line names no closed form.
+#
+# After a reviewed change to a closed form (or to see the new printing), regenerate
+# this file from the repository root and review the diff:
+#     .venv/bin/python -m derivations._golden --write
+# The test never writes this file.
+"""
+
+
+@dataclass(frozen=True)
+class GoldenLine:
+    """One line of a golden file: a closed form's name, its two sides, where it stands."""
+
+    name: str
+    lhs: str
+    rhs: str
+    line: int
+    path: Path = GOLDEN
+
+    @property
+    def where(self) -> str:
+        """``derivations/golden/closed_forms.txt:12``: relative to the working directory."""
+        try:
+            shown = self.path.resolve().relative_to(Path.cwd())
+        except ValueError:
+            shown = self.path
+        return f"{shown}:{self.line}"
+
+
+def _text() -> Callable[[Basic], str]:
+    from bce_check.render import text  # render imports this package: import it late
+
+    return text
+
+
+def emitted_name(derivation: Derivation, closed: ClosedForm) -> str:
+    """``<derivation>`` or ``<derivation>_<suffix>``: the name the closed form is emitted as."""
+    return f"{derivation.name}_{closed.suffix}" if closed.suffix else derivation.name
+
+
+def closed_forms(derivations: Sequence[Derivation]) -> dict[str, tuple[Derivation, ClosedForm]]:
+    """Every closed form of ``derivations`` by its emitted name."""
+    return {emitted_name(d, c): (d, c) for d in derivations for c in d.closed_forms}
+
+
+def line_of(derivation: Derivation, closed: ClosedForm) -> str:
+    """The closed form as a golden line: ``name: lhs = rhs``."""
+    text = _text()
+    return f"{emitted_name(derivation, closed)}: {text(closed.lhs)} = {text(closed.rhs)}"
+
+
+def file_text(derivations: Sequence[Derivation]) -> str:
+    """The golden file for ``derivations``: the header, then one line per closed form."""
+    lines = [line_of(d, c) for d in derivations for c in d.closed_forms]
+    return HEADER + "\n" + "\n".join(lines) + "\n"
+
+
+def read(path: Path = GOLDEN) -> dict[str, GoldenLine]:
+    """The golden lines by name; a malformed or repeated line is a ValueError naming it."""
+    golden: dict[str, GoldenLine] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, colon, equation = line.partition(": ")
+        lhs, equals, rhs = equation.partition(" = ")
+        if not (colon and equals and name.isidentifier()):
+            raise ValueError(f"{path}:{number}: expected 'name: lhs = rhs', got {line!r}")
+        if name in golden:
+            raise ValueError(f"{path}:{number}: {name} repeats line {golden[name].line}")
+        golden[name] = GoldenLine(name, lhs, rhs, number, path)
+    return golden
+
+
+def symbol_table(derivation: Derivation) -> dict[str, Basic]:
+    """The derivation's arguments and size symbols under their printed names (θ, λ, m)."""
+    text = _text()
+    symbols = list(derivation.arguments)
+    symbols += [s for a in derivation.arguments for s in getattr(a, "shape", ()) if s.is_Symbol]
+    symbols += [s for shape in derivation.shapes for s in shape]
+    table: dict[str, Basic] = {}
+    for symbol in symbols:
+        shown = text(symbol)
+        if table.setdefault(shown, symbol) != symbol:
+            raise ValueError(f"{derivation.name}: {table[shown]} and {symbol} both print {shown}")
+    return table
+
+
+def _seed(name: str) -> int:
+    return zlib.crc32(f"golden:{name}".encode()) * 1000
+
+
+def compare(derivation: Derivation, closed: ClosedForm, golden_rhs: str) -> Check:
+    """Is the golden right-hand side equal to ``closed.rhs``?  The proof's own check:
+    matrices written out at the derivation's shapes and compared entry by entry.
+    """
+    try:
+        parsed = parse(golden_rhs, symbol_table(derivation))
+    except ExpressionError as error:
+        return Check(FAILED, f"the golden text does not parse: {error}")
+    seed = _seed(emitted_name(derivation, closed))
+    if derivation.structured or is_structured(parsed):
+        written = WrittenOut(derivation.domains, derivation.abbreviations)
+        return written.check([parsed, closed.rhs], derivation.shapes, {}, seed)
+    return check_equal(parsed, closed.rhs, derivation.domains, seed)
+
+
+def _readable(method: str, table: Mapping[str, Basic]) -> str:
+    """Entry symbols as the reader writes them: theta_0_1=… becomes θ[0,1]=…"""
+    for shown, symbol in table.items():
+        name = re.escape(symbol.name)
+        if isinstance(symbol, MatrixSymbol):
+            method = re.sub(rf"\b{name}_(\d+)_(\d+)=", rf"{shown}[\1,\2]=", method)
+        elif isinstance(symbol, Symbol) and shown != symbol.name:
+            method = re.sub(rf"\b{name}=", f"{shown}=", method)
+    return method
+
+
+def report(golden: GoldenLine, derivation: Derivation, closed: ClosedForm, check: Check) -> str:
+    """Why a closed form no longer matches its golden line: both texts and the check."""
+    new = line_of(derivation, closed).partition(": ")[2]
+    method = _readable(check.method, symbol_table(derivation))
+    return "\n".join(
+        [
+            f"{golden.name}: the closed form changed meaning (golden line {golden.where})",
+            f"  golden: {golden.lhs} = {golden.rhs}",
+            f"  new:    {new}",
+            f"  check:  {check.verdict}: {method} (values: golden vs new)",
+            f"  if the new closed form is right and reviewed, regenerate: {UPDATE}",
+        ]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Report the closed forms that no longer match the golden file; --write rewrites it."""
+    parser = argparse.ArgumentParser(prog="python -m derivations._golden", description=__doc__)
+    parser.add_argument("--write", action="store_true", help="rewrite the golden file")
+    parser.add_argument("--path", type=Path, default=GOLDEN, help="the golden file")
+    options = parser.parse_args(argv)
+    catalogue = [get(name) for name in names()]
+    if options.write:
+        options.path.parent.mkdir(parents=True, exist_ok=True)
+        options.path.write_text(file_text(catalogue), encoding="utf-8")
+        print(f"wrote {sum(len(d.closed_forms) for d in catalogue)} closed forms to {options.path}")
+        return 0
+    golden, current = read(options.path), closed_forms(catalogue)
+    stale = [name for name in golden if name not in current]
+    for name in stale:
+        print(f"{name}: golden line {golden[name].where} names no registered closed form")
+    changed = len(stale)
+    for name, (derivation, closed) in current.items():
+        if name not in golden:
+            print(f"{name}: no golden line")
+            changed += 1
+        elif (check := compare(derivation, closed, golden[name].rhs)).verdict == FAILED:
+            print(report(golden[name], derivation, closed, check))
+            changed += 1
+    print(f"{changed} closed form(s) differ from {options.path}" if changed else "all match")
+    return 1 if changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
