@@ -111,7 +111,8 @@ class TextPrinter(StrPrinter):
     def _print_exp(self, expr) -> str:
         arg = expr.args[0]
         body = self._print(arg)
-        return f"e^{body}" if arg.is_Atom and not arg.could_extract_minus_sign() else f"e^({body})"
+        bare = arg.is_Symbol or (arg.is_Integer and arg.is_positive)  # e^u, e^2, but e^(1/2)
+        return f"e^{body}" if bare else f"e^({body})"
 
     def _print_Derivative(self, expr) -> str:
         prime = _prime_name(expr)
