@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from sympy import Abs, Heaviside, Max, Min, Piecewise, ceiling, floor, sign
+from sympy import Abs, Basic, Heaviside, Max, Min, Piecewise, ceiling, floor, sign
 
 from derivations import BceCheckError, ClosedForm, Derivation
 
@@ -206,6 +206,14 @@ def emit(derivation: Derivation, target: str) -> Emitted:
     return Emitted(
         derivation.name, target, tuple(str(a) for a in derivation.arguments), source, tuple(forms)
     )
+
+
+def jax_function(derivation: Derivation, expr: Basic) -> Callable:
+    """Any expression in the derivation's arguments (a scale, say) as a JAX function of them."""
+    arguments_ = ", ".join(arguments(derivation))
+    code = PRINTERS["jax"](_dimensions(derivation)).doprint(expr)
+    source = f"import builtins\nimport jax\nimport jax.numpy\n\n\ndef f({arguments_}):\n"
+    return _load(source + f"    return {code}\n", derivation.name)["f"]
 
 
 def analytic_definitions(derivation: Derivation) -> dict[str, Callable | None]:

@@ -27,8 +27,8 @@ import derivations
 from derivations import ClosedForm, Derivation, DomainError
 
 from . import domains
-from ._printers import PRINTERS, python_name
-from .emit import Emitted, _dimensions, analytic_definitions, emit
+from ._printers import python_name
+from .emit import Emitted, analytic_definitions, emit, jax_function
 from .harness import Problem, run
 from .report import Report
 
@@ -82,11 +82,7 @@ def _scale(derivation: Derivation, form: ClosedForm) -> float | Callable:
     expr = derivation.scale if expr is None else expr
     if getattr(expr, "is_number", False):
         return float(expr)
-    arguments = ", ".join(python_name(str(a)) for a in derivation.arguments)
-    code = PRINTERS["jax"](_dimensions(derivation)).doprint(expr)
-    namespace: dict = {}
-    exec(f"import builtins, jax, jax.numpy\nscale = lambda {arguments}: {code}", namespace)
-    return namespace["scale"]
+    return jax_function(derivation, expr)
 
 
 @cache  # one Problem per closed form and shape: the harness's compiled code is reused
