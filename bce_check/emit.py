@@ -31,7 +31,7 @@ from derivations import BceCheckError, ClosedForm, Derivation
 
 from ._printers import HELPERS, PRINTERS, python_name
 from ._stable import REWRITES, stable_form
-from .render import text
+from .notation import text
 
 TARGETS = ("numpy", "jax")
 NOT_ANALYTIC = (Abs, Max, Min, sign, floor, ceiling, Heaviside, Piecewise)

@@ -209,7 +209,7 @@ def _evaluate(problem: Problem, x: np.ndarray, settings: list[dict[str, float]])
 
 def _names(derivation: Derivation) -> tuple[str, str, str, str]:
     """The function's name, the derivative's name, and the formulas of both, as text."""
-    from .render import text
+    from .notation import text
 
     closed = next((c for c in derivation.closed_forms if not c.suffix), derivation.closed_forms[0])
     function = closed.lhs.expr if isinstance(closed.lhs, Derivative) else Symbol("f")

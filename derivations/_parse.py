@@ -1,6 +1,6 @@
 """Maths text back into SymPy through a whitelist: no ``eval``, no ``sympify``.
 
-``parse`` reads what ``bce_check.render.text`` prints (``σ(z)·(1 - σ(z))``,
+``parse`` reads what ``bce_check.notation.text`` prints (``σ(z)·(1 - σ(z))``,
 ``e^(-z)/(1 + e^(-z))^2``, ``x^(-2)``) and the common ASCII spellings (``*``,
 ``**``, ``sigmoid``). It tokenises the text, parses it by recursive descent and
 builds SymPy objects directly: user text never reaches ``eval``, ``sympify`` or

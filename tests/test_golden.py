@@ -15,9 +15,7 @@ import pytest
 from sympy import MatMul, MatrixSymbol, Transpose
 
 import derivations
-from bce_check.render import text
-from derivations import FAILED, PROVED, ClosedForm, Derivation
-from derivations._golden import (
+from bce_check.golden import (
     GOLDEN,
     UPDATE,
     GoldenLine,
@@ -29,6 +27,8 @@ from derivations._golden import (
     report,
     symbol_table,
 )
+from bce_check.render import text
+from derivations import FAILED, PROVED, ClosedForm, Derivation
 from derivations.functions import sigmoid
 
 GOLDEN_LINES = read()

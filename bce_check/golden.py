@@ -1,7 +1,7 @@
 """The golden closed forms: every registered closed form as it was last reviewed.
 
-``golden/closed_forms.txt`` holds one line per closed form of every registered
-derivation, ``<emitted name>: <lhs> = <rhs>``, printed by ``bce_check.render.text``.
+``derivations/golden/closed_forms.txt`` holds one line per closed form of every registered
+derivation, ``<emitted name>: <lhs> = <rhs>``, printed by ``bce_check.notation.text``.
 The emitted name is the derivation's name, plus ``_<suffix>`` for a closed form with a
 suffix (``logistic_regression_gradient_b``).  Only the right-hand side is read back,
 with the safe parser (``_parse.parse``); the left-hand side is for the reader.
@@ -14,10 +14,11 @@ printed differently still matches its line; one that means something else does n
 
 Regenerate the file deliberately, after a reviewed change, with::
 
-    python -m derivations._golden --write
+    python -m bce_check.golden --write
 
 (without ``--write`` it only reports which lines changed meaning).  The printer lives
-in ``bce_check.render``, which imports this package, so it is imported when first used.
+in ``bce_check.notation``: this module lives in bce_check, which may import derivations
+(never the other way round).
 """
 
 from __future__ import annotations
@@ -32,19 +33,20 @@ from pathlib import Path
 
 from sympy import Basic, MatrixSymbol, Symbol
 
-from . import get, names
-from ._equality import FAILED, Check, check_equal
-from ._matrix import is_structured
-from ._parse import parse
-from ._proof import ClosedForm, Derivation
-from ._written import WrittenOut
-from .errors import ExpressionError
+from derivations import ClosedForm, Derivation, get, names
+from derivations._equality import FAILED, Check, check_equal
+from derivations._matrix import is_structured
+from derivations._parse import parse
+from derivations._written import WrittenOut
+from derivations.errors import ExpressionError
 
-GOLDEN = Path(__file__).with_name("golden") / "closed_forms.txt"
-UPDATE = "python -m derivations._golden --write"
+from .notation import text
+
+GOLDEN = Path(__file__).parent.parent / "derivations" / "golden" / "closed_forms.txt"
+UPDATE = "python -m bce_check.golden --write"
 HEADER = """\
 # Golden closed forms: every closed form of every registered derivation, as
-# bce_check.render.text printed it when it was last reviewed.
+# bce_check.notation.text printed it when it was last reviewed.
 #
 # One line per closed form:   <emitted name>: <lhs> = <rhs>
 # The emitted name is the derivation's name, plus _<suffix> when the closed form has
@@ -58,7 +60,7 @@ HEADER = """\
 #
 # After a reviewed change to a closed form (or to see the new printing), regenerate
 # this file from the repository root and review the diff:
-#     .venv/bin/python -m derivations._golden --write
+#     .venv/bin/python -m bce_check.golden --write
 # The test never writes this file.
 """
 
@@ -84,7 +86,6 @@ class GoldenLine:
 
 
 def _text() -> Callable[[Basic], str]:
-    from bce_check.render import text  # render imports this package: import it late
 
     return text
 
@@ -188,7 +189,7 @@ def report(golden: GoldenLine, derivation: Derivation, closed: ClosedForm, check
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Report the closed forms that no longer match the golden file; --write rewrites it."""
-    parser = argparse.ArgumentParser(prog="python -m derivations._golden", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bce_check.golden", description=__doc__)
     parser.add_argument("--write", action="store_true", help="rewrite the golden file")
     parser.add_argument("--path", type=Path, default=GOLDEN, help="the golden file")
     options = parser.parse_args(argv)
