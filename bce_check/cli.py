@@ -95,7 +95,16 @@ def prove(name: str | None, all_: bool, fmt: str) -> int:
     "--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(name: str | None, all_: bool, samples: int, seed: int, dtype: str, as_json: bool) -> int:
+@click.option(
+    "--shapes",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Random shapes per vector or matrix closed form (each compiles anew).",
+)
+def verify(
+    name: str | None, all_: bool, samples: int, seed: int, dtype: str, as_json: bool, shapes: int
+) -> int:
     """Check emitted closed forms against jax.grad, forward mode, finite differences
     and complex step on random inputs, extremes included."""
     _use_compilation_cache()
@@ -103,13 +112,13 @@ def verify(name: str | None, all_: bool, samples: int, seed: int, dtype: str, as
 
     started = time.perf_counter()
     selected = [d.name for d in _selected(name, all_)]
-    total = sum(count for n in selected for _, count in plan(n, samples, seed))
+    total = sum(count for n in selected for _, count in plan(n, samples, seed, shapes))
     show_progress = not as_json and sys.stderr.isatty()
     with click.progressbar(
         length=total, label="verifying", file=sys.stderr, hidden=not show_progress
     ) as bar:
         workers = min(WORKERS, os.cpu_count() or 1)
-        report = verify_many(selected, samples, seed, dtype, bar.update, workers)
+        report = verify_many(selected, samples, seed, dtype, bar.update, workers, shapes)
     report = replace(report, seconds=time.perf_counter() - started)  # wall, not summed
     click.echo(report.to_json() if as_json else str(report))
     return EXIT_OK if report.ok else EXIT_FAILED

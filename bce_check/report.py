@@ -99,8 +99,15 @@ def _input_text(worst: dict[str, Any]) -> str:
     return ", ".join(f"{k}={show(v)}" for k, v in worst.items())
 
 
+HISTOGRAM_FLOOR = 1e-40  # medians below it fall in the histogram's lowest bin (harness.py)
+
+
 def _error_text(x: float) -> str:
-    return "non-finite" if not math.isfinite(x) else ("0" if x == 0 else f"{x:.2e}")
+    if not math.isfinite(x):
+        return "non-finite"
+    if x == 0:
+        return "0"
+    return f"<{HISTOGRAM_FLOOR:.0e}" if x <= HISTOGRAM_FLOOR else f"{x:.2e}"
 
 
 COLUMNS = ("name", "reference", "dtype", "points", "max error", "median", "worst input", "verdict")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -49,7 +50,7 @@ def _shape_symbols(derivation: Derivation) -> list[Basic]:
     return sorted(sizes, key=str)
 
 
-def shape(name: str, index: int, seed: int) -> dict:
+def shape(name: str, index: int, seed: int, draw: int = 0) -> dict:
     """The sizes this run checks closed form ``index`` of ``name`` at ({} for scalars).
 
     Drawn from (seed, name, index), so each closed form of a run gets its own shape, and
@@ -57,7 +58,7 @@ def shape(name: str, index: int, seed: int) -> dict:
     a square matrix.
     """
     symbols = _shape_symbols(_compiled(name)[0])
-    rng = np.random.default_rng([seed, zlib.crc32(name.encode()), index])
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode()), index, draw])
     sizes: dict = {}
     for symbol in symbols:
         size = int(rng.integers(SIZES[0], SIZES[1] + 1))
@@ -115,16 +116,22 @@ def _problem(name: str, index: int, sizes: tuple) -> Problem:
     )
 
 
-def plan(name: str, samples: int, seed: int) -> list[tuple[Problem, int]]:
-    """The problems a run of ``name`` checks, each with its number of points."""
+def plan(name: str, samples: int, seed: int, shapes: int = 1) -> list[tuple[Problem, int]]:
+    """The problems a run of ``name`` checks, each with its number of points.
+
+    A closed form of vector or matrix arguments is checked at ``shapes`` shapes drawn for
+    this run, its samples shared among them (each shape compiles its own code).
+    """
     derivation = _compiled(name)[0]
     planned = []
     for index in range(len(derivation.closed_forms)):
-        sizes = shape(name, index, seed)
-        problem = _problem(name, index, tuple(sizes.items()))
-        entries = sum(int(np.prod(s.shape)) for _, s in problem.samplers) if sizes else 1
-        count = samples if not sizes else max(MIN_INSTANCES, samples // entries)
-        planned.append((problem, count))
+        draws = shapes if _shape_symbols(derivation) else 1
+        for draw in range(draws):
+            sizes = shape(name, index, seed, draw)
+            problem = _problem(name, index, tuple(sizes.items()))
+            entries = sum(int(np.prod(s.shape)) for _, s in problem.samplers) if sizes else 1
+            count = samples if not sizes else max(MIN_INSTANCES, samples // (entries * draws))
+            planned.append((problem, count))
     return planned
 
 
@@ -141,15 +148,16 @@ def verify(
     seed: int = 0,
     dtype: str = "float64",
     progress: Callable[[int], None] | None = None,
+    shapes: int = 1,
 ) -> Report:
     """Check every emitted closed form of ``name`` (at this run's shapes)."""
-    return verify_many([name], samples, seed, dtype, progress)
+    return verify_many([name], samples, seed, dtype, progress, shapes=shapes)
 
 
 def _run_planned(job: tuple) -> Report:
-    """Run one planned problem: (name, index in its plan, samples, seed, dtype)."""
-    name, index, samples, seed, dtype = job
-    problem, count = plan(name, samples, seed)[index]
+    """Run one planned problem: (name, index in its plan, samples, seed, dtype, shapes)."""
+    name, index, samples, seed, dtype, shapes = job
+    problem, count = plan(name, samples, seed, shapes)[index]
     return run(problem, count, seed, dtype)
 
 
@@ -160,6 +168,7 @@ def verify_many(
     dtype: str = "float64",
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    shapes: int = 1,
 ) -> Report:
     """Check several derivations; the report lists their problems in plan order.
 
@@ -169,12 +178,11 @@ def verify_many(
     spawned process, a script that calls this must guard its entry point with
     ``if __name__ == "__main__":``.
     """
+    planned = {name: plan(name, samples, seed, shapes) for name in names}
     jobs = [
-        (name, i, samples, seed, dtype)
-        for name in names
-        for i in range(len(plan(name, samples, seed)))
+        (name, i, samples, seed, dtype, shapes) for name in names for i in range(len(planned[name]))
     ]
-    counts = [count for name in names for _, count in plan(name, samples, seed)]
+    counts = [count for name in names for _, count in planned[name]]
     workers = min(workers or 1, len(jobs))
     if workers <= 1:
         reports = []
@@ -193,7 +201,7 @@ def verify_many(
     total = reports[0]
     for report in reports[1:]:
         total = total + report
-    return total
+    return replace(total, samples=samples)  # per derivation, not a matrix problem's instances
 
 
 def _indexed(item: tuple[int, tuple]) -> tuple[int, Report]:

@@ -44,3 +44,11 @@ def test_second_derivatives_use_hessian_references():
     references = [r.reference for r in report.results]
     assert references[:3] == ["jax.hessian", "jax.jacrev(jax.jacrev)", "finite-difference"]
     assert report.results[3].verdict == "skipped"  # complex step of a gradient: not applied
+
+
+def test_more_shapes_per_run_on_request():
+    planned = plan("batch_gradient", 100_000, 0, shapes=3)
+    assert len({p.name for p, _ in planned}) == 3  # three different (m, n)
+    report = verify("batch_gradient", samples=20_000, seed=0, shapes=2)
+    assert report.ok and len({r.name for r in report.results}) == 2
+    assert report.samples == 20_000  # the request, not a matrix problem's instance count
