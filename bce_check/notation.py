@@ -141,6 +141,15 @@ class TextPrinter(StrPrinter):
     def _print_Symbol(self, expr) -> str:
         return _greek(expr.name)
 
+    def _print_sigmoid(self, expr) -> str:
+        return f"σ({self._print(expr.args[0])})"
+
+    def _named(self, expr) -> str:
+        """softplus(x), softmax(z), log_softmax(z): the class's name applied to its arguments."""
+        return f"{type(expr).__name__}({', '.join(self._print(a) for a in expr.args)})"
+
+    _print_softplus = _print_softmax = _print_log_softmax = _print_softplus_affine = _named
+
     def _print_MatrixSymbol(self, expr) -> str:
         return _greek(expr.name)
 
@@ -271,6 +280,20 @@ class TexPrinter(LatexPrinter):
         if _is_name(inner):
             return self._partial(inner, variables)
         return rf"\frac{{\partial}}{{\partial {self._print(variables[0])}}} {self._print(inner)}"
+
+    def _print_sigmoid(self, expr, exp=None) -> str:
+        power = "" if exp is None else f"^{{{exp}}}"
+        return rf"\sigma{power}\left({self._print(expr.args[0])}\right)"
+
+    def _operator(self, expr, exp=None) -> str:
+        """\\operatorname{softplus}(x), softmax, log_softmax: an upright name and arguments."""
+        label = type(expr).__name__.replace("_", r"\_")
+        name = rf"\operatorname{{{label}}}"
+        power = "" if exp is None else f"^{{{exp}}}"
+        arguments = ", ".join(self._print(a) for a in expr.args)
+        return rf"{name}{power}\left({arguments}\right)"
+
+    _print_softplus = _print_softmax = _print_log_softmax = _print_softplus_affine = _operator
 
     def _print_MatrixElement(self, expr) -> str:
         if expr.parent.shape == (1, 1):
