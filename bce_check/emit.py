@@ -7,12 +7,16 @@ derivation's own symbol names as arguments.  The source is built from the
 derivation's expressions after ``_stable.stable_form``; the callables are that very
 source, executed, so what is tested is what is written out.
 
-* NumPy, elementwise functions: inputs are widened to the widest float NumPy has
-  (x87 80-bit ``longdouble`` on x86-64 Linux, else float64; float32 inputs are
-  computed in at least float64) and the result is rounded once to the inputs'
-  dtype, so the loss is within about half an ulp (bench/accuracy.py).
+* NumPy: arguments may be arrays, lists, tuples or numbers (``numpy.asarray`` first).
+  Elementwise functions widen them to the widest float NumPy has (x87 80-bit
+  ``longdouble`` on x86-64 Linux, else float64; float32 inputs are computed in at
+  least float64) and round the result once to the inputs' dtype, so the loss is
+  within about half an ulp (bench/accuracy.py).
 * JAX: computed in the inputs' dtype; branches are guarded so that ``jax.grad``
-  of an emitted function never meets an inf in the branch it does not take.
+  of an emitted function never meets an inf in the branch it does not take.  σ is
+  one exp of −|u| and one division (about 1 ulp; σ(u) − p within 1.6 spacings of
+  max(|σ(u)|, |p|)); float64 input while ``jax_enable_x64`` is off (JAX computes it
+  in float32) gives one warning per module that names ``jax_enable_x64``.
 * ``analytic_definition`` (used by the harness for complex-step differentiation)
   prints σ and softplus with exp/log1p only, branching on the real part.
 """
