@@ -1,8 +1,13 @@
 """Printers from SymPy expressions to NumPy and JAX source, scalars and matrices.
 
-Three targets: ``numpy``, ``jax``, and ``analytic`` (JAX that complex arithmetic
-differentiates exactly, for complex step).  Scalar functions print to stable primitives
-or to small helper functions whose source goes into the emitted module (``HELPERS``).
+One printer class per target, and one mechanism: a ``_print_<Class>`` method per SymPy
+class on the printer (as SymPy's own printers do); the maths objects of
+``derivations.functions`` carry no code printing.  Three targets: ``numpy``, ``jax``,
+and ``analytic`` (JAX that complex arithmetic differentiates exactly, for complex step).
+σ, softplus, softmax and the rewrites of ``_stable`` print either to a primitive of the
+target (``numpy.logaddexp(0, x)``, ``jax.nn.softplus(x)``, ``jax.nn.softmax(z, axis=0)``)
+or to a call of a small helper function whose source goes into the emitted module
+(``HELPERS``: one template per helper, written once for every target).
 
 Matrix expressions print as array code in which a column vector (k×1) is a 1-D array:
 ``Xθ`` is ``X @ theta``, ``yᵀv`` is ``y @ v``, a function applied entry by entry is the
@@ -19,67 +24,59 @@ from __future__ import annotations
 
 import keyword
 
-from sympy import Dummy, Lambda, MatrixSymbol, OneMatrix, Pow, Symbol, Transpose
+from sympy import Dummy, Lambda, MatrixSymbol, OneMatrix, Pow, Transpose
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
-from derivations.functions import sigmoid
-
-# Helper functions the printers call, per target (source text, kept in the emitted file).
-# softplus_affine(x, a) = softplus(x) + a·x = log1p(e^y) + (1 + a)·x or a·x, y = −|x| written
-# as a branch on x ≥ 0, so that jax.grad takes the same side of x = 0 in both terms.
-_SOFTPLUS_AFFINE = '''
-def _softplus_affine(x, a):
-    """softplus(x) + a*x = log1p(e^-|x|) + ((1 + a)*x if x >= 0 else a*x): no term cancels."""
-    nonneg = {condition}
+# The helper functions, one template each: {np} is the target's array module, {x_real} and
+# {z_real} the argument whose sign or maximum chooses a branch (the argument itself, or its
+# real part for complex step, where the imaginary part carries the derivative).
+HELPERS: dict[str, str] = {
+    # σ(x) = 1/(1 + e^{−x}) for x ≥ 0, e^{x}/(1 + e^{x}) for x < 0: one exp of −|x| (≤ 1, never
+    # overflows) and one division, each correctly rounded or nearly: about 1 ulp in all
+    # (bench/accuracy.py).  Written as a branch on x ≥ 0 rather than with |x|, so that
+    # jax.grad meets no kink: both sides of x = 0 give σ'(0) = 1/4.
+    "sigmoid": '''
+def _sigmoid(x):
+    """σ(x) = 1/(1 + e^-x) = e^x/(1 + e^x), from e = e^-|x|: 1/(1 + e) or e/(1 + e)."""
+    nonneg = {x_real} >= 0
+    e = {np}.exp({np}.where(nonneg, -x, x))
+    return {np}.where(nonneg, 1, e) / (1 + e)
+''',
+    "softplus": '''
+def _softplus(x):
+    """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no exponential overflows."""
+    nonneg = {x_real} >= 0
     tail = {np}.log1p({np}.exp({np}.where(nonneg, -x, x)))
+    return {np}.where(nonneg, x, 0) + tail
+''',
+    # softplus(x) + a·x, the branch written on x ≥ 0 (not with |x|), so that jax.grad takes the
+    # same side of x = 0 in both terms.  log1p(e) as log(w) + c/w, w = 1 + e rounded and
+    # c = (1 − w) + e its exact rounding error (Fast2Sum, Dekker 1971, since 1 ≥ e): one log,
+    # within about 1.4 ulp in float32 on XLA:CPU where its log1p loses 2.3 (bench/accuracy.py).
+    "softplus_affine": '''
+def _softplus_affine(x, a):
+    """softplus(x) + a*x = log1p(e) + ((1 + a)*x if x >= 0 else a*x), e = e^-|x|: no term
+    cancels; log1p(e) = log(w) + c/w with w = 1 + e rounded, c = (1 - w) + e exactly."""
+    nonneg = {x_real} >= 0
+    e = {np}.exp({np}.where(nonneg, -x, x))
+    w = 1 + e
+    tail = {np}.log(w) + ((1 - w) + e) / w
     return tail + {np}.where(nonneg, (1 + a) * x, a * x)
-'''
-_LOG_SOFTMAX = '''
+''',
+    "softmax": '''
+def _softmax(z):
+    """softmax(z) = e^(z - max z) / sum(e^(z - max z)): every exponent <= 0, none overflows."""
+    e = {np}.exp(z - {np}.max({z_real}, axis=0, keepdims=True))
+    return e / {np}.sum(e, axis=0, keepdims=True)
+''',
+    "log_softmax": '''
 def _log_softmax(z):
     """log(softmax(z)) = z - max z - log(sum(e^(z - max z))): no exponential overflows."""
-    shifted = z - {np}.max(z, axis=0, keepdims=True)
+    shifted = z - {np}.max({z_real}, axis=0, keepdims=True)
     return shifted - {np}.log({np}.sum({np}.exp(shifted), axis=0, keepdims=True))
-'''
-HELPERS: dict[str, dict[str, str]] = {
-    "numpy": {
-        "log_softmax": _LOG_SOFTMAX.format(np="numpy"),
-        "softplus_affine": _SOFTPLUS_AFFINE.format(np="numpy", condition="x >= 0"),
-        "sigmoid": f"""
-def _sigmoid(x):
-    return {NumPyPrinter().doprint(sigmoid(Symbol("x")))}
-""",
-    },
-    "jax": {
-        "softplus_affine": _SOFTPLUS_AFFINE.format(np="jax.numpy", condition="x >= 0"),
-        "log_softmax": _LOG_SOFTMAX.format(np="jax.numpy"),
-    },
-    "analytic": {
-        "softplus_affine": _SOFTPLUS_AFFINE.format(
-            np="jax.numpy", condition="jax.numpy.real(x) >= 0"
-        ),
-        "sigmoid": """
-def _sigmoid(x):
-    nonneg = jax.numpy.real(x) >= 0
-    e = jax.numpy.exp(jax.numpy.where(nonneg, -x, x))
-    return jax.numpy.where(nonneg, 1, e) / (1 + e)
-""",
-        "log_softmax": _LOG_SOFTMAX.format(np="jax.numpy").replace(
-            "max(z,", "max(jax.numpy.real(z),"
-        ),
-        "softmax": """
-def _softmax(z):
-    e = jax.numpy.exp(z - jax.numpy.max(jax.numpy.real(z), axis=0, keepdims=True))
-    return e / jax.numpy.sum(e, axis=0, keepdims=True)
-""",
-        "softplus": """
-def _softplus(x):
-    nonneg = jax.numpy.real(x) >= 0
-    tail = jax.numpy.log1p(jax.numpy.exp(jax.numpy.where(nonneg, -x, x)))
-    return jax.numpy.where(nonneg, x, 0) + tail
-""",
-    },
+''',
 }
 
 
@@ -96,18 +93,38 @@ class _CodePrinting:
     """Printer mixin: helper calls, shape symbols, and matrix expressions as array code."""
 
     target = "numpy"
+    _module = "numpy"  # the array module, as the emitted code names it
 
     def _setup(self, dims: dict | None) -> None:
         self.used: set[str] = set()
         self.dims = dict(dims or {})  # shape symbol → code, e.g. m → "X.shape[0]"
         self.bound: dict = {}  # dummy of an elementwise function → code of its argument
 
+    def _real(self, name: str) -> str:
+        """The value whose sign or maximum chooses a branch (the real part, for complex step)."""
+        return name
+
     def _helper(self, name: str, expr) -> str:
         self.used.add(name)
         return f"_{name}({', '.join(self._print(a) for a in expr.args)})"
 
+    def helper_sources(self) -> list[str]:
+        """The source of every helper the printed code calls, in a fixed order."""
+        return [
+            HELPERS[name]
+            .format(np=self._module, x_real=self._real("x"), z_real=self._real("z"))
+            .strip()
+            for name in sorted(self.used)
+        ]
+
+    def _print_sigmoid(self, expr) -> str:
+        return self._helper("sigmoid", expr)
+
     def _print_softplus_affine(self, expr) -> str:
         return self._helper("softplus_affine", expr)
+
+    def _print_log_softmax(self, expr) -> str:
+        return self._helper("log_softmax", expr)
 
     def _print_Symbol(self, expr) -> str:
         return self.dims.get(expr) or python_name(expr.name)
@@ -121,9 +138,6 @@ class _CodePrinting:
 
     def _print_HadamardProduct(self, expr) -> str:
         return " * ".join(self._operand(a) for a in expr.args)
-
-    def _print_log_softmax(self, expr) -> str:
-        return self._helper("log_softmax", expr)
 
     def _print_Dummy(self, expr) -> str:
         return self.bound.get(expr) or super()._print_Dummy(expr)
@@ -148,8 +162,12 @@ class _CodePrinting:
         return f"{self._operand(expr.arg)}.T"
 
     def _print_MatAdd(self, expr) -> str:
-        terms = [self._print(t) for t in expr.args]
-        return " + ".join(terms).replace("+ -", "- ")
+        first, *rest = expr.args
+        code = self._print(first)
+        for term in rest:
+            negative = term.could_extract_minus_sign()
+            code += f" - {self._print(-term)}" if negative else f" + {self._print(term)}"
+        return code
 
     def _print_MatMul(self, expr) -> str:
         coefficient, factors = expr.as_coeff_matrices()
@@ -223,28 +241,35 @@ class _CodePrinting:
         return f"{self._np('diag')}({self._print(expr.args[0])})"
 
 
-class _NumPyCode(_CodePrinting, NumPyPrinter):
+class NumPyCode(_CodePrinting, NumPyPrinter):
+    """NumPy source: σ and softmax through helpers, softplus as ``numpy.logaddexp(0, x)``."""
+
     def __init__(self, dims: dict | None = None) -> None:
         super().__init__({"fully_qualified_modules": True, "order": "none"})
         self._setup(dims)
-        self.printmethod = "_emitcode"  # σ through _sigmoid: its argument is evaluated once
-
-    def _print_sigmoid(self, expr) -> str:
-        return self._helper("sigmoid", expr)
 
     def _print_softplus(self, expr) -> str:
-        return expr._numpycode(self)
+        return f"{self._np('logaddexp')}(0, {self._print(expr.args[0])})"
 
     def _print_softmax(self, expr) -> str:
-        return expr._numpycode(self)
+        return self._helper("softmax", expr)
 
 
-class _JaxCode(_CodePrinting, JaxPrinter):
+class JaxCode(_CodePrinting, JaxPrinter):
+    """JAX source: σ through its helper, softplus and softmax as ``jax.nn`` primitives."""
+
     target = "jax"
+    _module = "jax.numpy"
 
     def __init__(self, dims: dict | None = None) -> None:
         super().__init__({"fully_qualified_modules": True, "order": "none"})
         self._setup(dims)
+
+    def _print_softplus(self, expr) -> str:
+        return f"{self._module_format('jax.nn.softplus')}({self._print(expr.args[0])})"
+
+    def _print_softmax(self, expr) -> str:
+        return f"{self._module_format('jax.nn.softmax')}({self._print(expr.args[0])}, axis=0)"
 
     def _transposed_times_column(self, matrix, column) -> str:
         weights = self._operand(column)
@@ -254,17 +279,17 @@ class _JaxCode(_CodePrinting, JaxPrinter):
         return f"{self._np('sum')}({self._operand(matrix)} * {self._operand(column)}, axis=-1)"
 
 
-class _AnalyticCode(_JaxCode):
-    """JAX code that complex arithmetic differentiates exactly: exp, log1p, real-part branches."""
+class AnalyticCode(JaxCode):
+    """JAX code that complex arithmetic differentiates exactly: exp, log1p, real-part branches.
+
+    ``jax.nn.softplus`` and ``jax.nn.softmax`` are not analytic (max, logaddexp), so every
+    function prints through a helper here.
+    """
 
     target = "analytic"
 
-    def __init__(self, dims: dict | None = None) -> None:
-        super().__init__(dims)
-        self.printmethod = "_analyticcode"  # not σ's own _jaxcode (jax.nn.softplus is not analytic)
-
-    def _print_sigmoid(self, expr) -> str:
-        return self._helper("sigmoid", expr)
+    def _real(self, name: str) -> str:
+        return f"jax.numpy.real({name})"
 
     def _print_softplus(self, expr) -> str:
         return self._helper("softplus", expr)
@@ -273,4 +298,4 @@ class _AnalyticCode(_JaxCode):
         return self._helper("softmax", expr)
 
 
-PRINTERS = {"numpy": _NumPyCode, "jax": _JaxCode, "analytic": _AnalyticCode}
+PRINTERS = {"numpy": NumPyCode, "jax": JaxCode, "analytic": AnalyticCode}

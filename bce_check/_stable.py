@@ -32,7 +32,6 @@ from sympy import (
     Basic,
     Derivative,
     Function,
-    MatrixExpr,
     Mul,
     S,
     Subs,
@@ -45,7 +44,7 @@ from sympy import (
 )
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from derivations.functions import sigmoid, softmax, softplus
+from derivations.functions import log_softmax, sigmoid, softmax, softplus
 
 
 class softplus_affine(Function):
@@ -55,10 +54,6 @@ class softplus_affine(Function):
 
     def _eval_rewrite_as_exp(self, x, a, **kwargs):
         return log(1 + exp(x)) + a * x
-
-    def _sympystr(self, printer) -> str:
-        x, a = (printer._print(arg) for arg in self.args)
-        return f"softplus_affine({x}, {a})"
 
 
 @dataclass(frozen=True)
@@ -168,21 +163,6 @@ def _absorb_linear_terms(expr: Basic) -> Basic:
         remainder = expand(others - slope * x)
         return coefficient * softplus_affine(x, slope / coefficient) + remainder
     return expr
-
-
-class log_softmax(MatrixExpr):
-    """log(softmax(z)) entry by entry, computed as z − max z − log Σ e^{z − max z}."""
-
-    def __new__(cls, z):
-        return Basic.__new__(cls, z)
-
-    @property
-    def shape(self):
-        return self.args[0].shape
-
-    def _entry(self, i, j, **kwargs):
-        z = self.args[0]
-        return z[i, 0] - log(Add(*[exp(z[k, 0]) for k in range(int(z.shape[0]))]))
 
 
 def _log_of_softmax(expr: Basic) -> Basic:

@@ -7,12 +7,16 @@ derivation's own symbol names as arguments.  The source is built from the
 derivation's expressions after ``_stable.stable_form``; the callables are that very
 source, executed, so what is tested is what is written out.
 
-* NumPy, elementwise functions: inputs are widened to the widest float NumPy has
-  (x87 80-bit ``longdouble`` on x86-64 Linux, else float64; float32 inputs are
-  computed in at least float64) and the result is rounded once to the inputs'
-  dtype, so the loss is within about half an ulp (bench/accuracy.py).
+* NumPy: arguments may be arrays, lists, tuples or numbers (``numpy.asarray`` first).
+  Elementwise functions widen them to the widest float NumPy has (x87 80-bit
+  ``longdouble`` on x86-64 Linux, else float64; float32 inputs are computed in at
+  least float64) and round the result once to the inputs' dtype, so the loss is
+  within about half an ulp (bench/accuracy.py).
 * JAX: computed in the inputs' dtype; branches are guarded so that ``jax.grad``
-  of an emitted function never meets an inf in the branch it does not take.
+  of an emitted function never meets an inf in the branch it does not take.  σ is
+  one exp of −|u| and one division (about 1 ulp; σ(u) − p within 1.6 spacings of
+  max(|σ(u)|, |p|)); float64 input while ``jax_enable_x64`` is off (JAX computes it
+  in float32) gives one warning per module that names ``jax_enable_x64``.
 * ``analytic_definition`` (used by the harness for complex-step differentiation)
   prints σ and softplus with exp/log1p only, branching on the real part.
 """
@@ -29,7 +33,7 @@ from sympy import Abs, Basic, Heaviside, Max, Min, Piecewise, ceiling, floor, si
 
 from derivations import BceCheckError, ClosedForm, Derivation
 
-from ._printers import HELPERS, PRINTERS, python_name
+from ._printers import PRINTERS, python_name
 from ._stable import REWRITES, stable_form
 from .notation import text
 
@@ -42,9 +46,11 @@ _WIDE = numpy.longdouble if numpy.finfo(numpy.longdouble).eps < numpy.finfo(nump
 
 
 def _widen(*args):
-    """The arguments in the widest float NumPy has, and the dtype to round the result to."""
-    dtype = numpy.result_type(*args, 1.0)
-    return (*(numpy.asarray(a, dtype=_WIDE) for a in args), dtype)
+    """The arguments (arrays, lists, tuples, numbers) in the widest float NumPy has, and the
+    dtype to round the result to: the arguments' own, at least float32 (ints give float64)."""
+    arrays = [numpy.asarray(a) for a in args]
+    dtype = numpy.result_type(*arrays, 1.0)
+    return (*(a.astype(_WIDE) for a in arrays), dtype)
 
 
 def _narrow(result, dtype):
@@ -52,8 +58,37 @@ def _narrow(result, dtype):
 '''
 
 
-IMPORTS = {"numpy": "import numpy\n", "jax": "import jax\nimport jax.numpy\n"}
-IMPORTS["analytic"] = IMPORTS["jax"]
+_ARRAYS = '''
+def _arrays(*args):
+    """The arguments (arrays, lists, tuples, numbers) as NumPy arrays."""
+    return tuple(numpy.asarray(a) for a in args)
+'''
+
+# JAX computes float64 input in float32 while jax_enable_x64 is off, silently: say so, once.
+_X64 = '''
+@functools.cache
+def _warn_x64_off():
+    warnings.warn(
+        "float64 input is computed in float32 because jax_enable_x64 is off; call "
+        "jax.config.update('jax_enable_x64', True) before any JAX computation for float64",
+        stacklevel=4,
+    )
+
+
+def _check_x64(*args):
+    """Warn (once per module) when float64 input meets JAX with jax_enable_x64 off."""
+    wide = ("float64", "complex128")
+    if not jax.config.jax_enable_x64 and any(str(getattr(a, "dtype", "")) in wide for a in args):
+        _warn_x64_off()
+'''
+
+IMPORTS = {
+    "numpy": "import numpy\n",
+    "jax": "import functools\nimport warnings\n\nimport jax\nimport jax.numpy\n",
+    "analytic": "import jax\nimport jax.numpy\n",
+}
+# Per target: the function that each emitted function passes its arguments through first.
+_PROLOGUES = {"numpy": ("_arrays", _ARRAYS), "jax": ("_check_x64", _X64)}
 
 
 @dataclass(frozen=True)
@@ -120,13 +155,19 @@ def _function_name(derivation: Derivation, form: ClosedForm) -> str:
     return derivation.name + (f"_{form.suffix}" if form.suffix else "")
 
 
-def _function_source(name: str, doc: str, args: list[str], body: str, widen: bool) -> str:
+def _function_source(name: str, doc: str, args: list[str], body: str, prologue: str) -> str:
+    """``def name(args)``: the arguments through ``prologue`` (see _PROLOGUES), then body."""
     signature = ", ".join(args)
-    if widen:
+    if prologue == "_widen":
         lines = [
             f"    {signature}, _dtype = _widen({signature})",
             f"    return _narrow({body}, _dtype)",
         ]
+    elif prologue == "_arrays":
+        lines = [f"    {signature}{',' * (len(args) == 1)} = _arrays({signature})"]
+        lines.append(f"    return {body}")
+    elif prologue:
+        lines = [f"    {prologue}({signature})", f"    return {body}"]
     else:
         lines = [f"    return {body}"]
     return "\n".join([f"def {name}({signature}):", f'    """{doc}"""', *lines])
@@ -137,7 +178,7 @@ def _rewrites_note() -> str:
     return textwrap.fill(f"Stable rewrites: {names} (bce_check/_stable.py).", width=88)
 
 
-def _form_sources(derivation: Derivation, form: ClosedForm, printer, widen: bool) -> list[str]:
+def _form_sources(derivation: Derivation, form: ClosedForm, printer, prologue: str) -> list[str]:
     name = _function_name(derivation, form)
     args = arguments(derivation)
     along = ", ".join(text(v) for v in form.wrt)
@@ -148,14 +189,14 @@ def _form_sources(derivation: Derivation, form: ClosedForm, printer, widen: bool
             f"The function {what}: {text(form.function)}",
             args,
             printer.doprint(stable_form(form.function)),
-            widen,
+            prologue,
         ),
         _function_source(
             name,
             f"{text(form.lhs)} = {text(form.rhs)}",
             args,
             printer.doprint(stable_form(form.rhs)),
-            widen,
+            prologue,
         ),
     ]
 
@@ -163,10 +204,11 @@ def _form_sources(derivation: Derivation, form: ClosedForm, printer, widen: bool
 def _module_source(derivation: Derivation, target: str) -> str:
     printer = PRINTERS[target](_dimensions(derivation))
     widen = target == "numpy" and _elementwise(derivation)
+    prologue, prologue_source = ("_widen", _WIDEN) if widen else _PROLOGUES.get(target, ("", ""))
     functions = [
         source
         for form in derivation.closed_forms
-        for source in _form_sources(derivation, form, printer, widen)
+        for source in _form_sources(derivation, form, printer, prologue)
     ]
     results = "\n".join(f"    {text(f.lhs)} = {text(f.rhs)}" for f in derivation.closed_forms)
     header = (
@@ -177,8 +219,8 @@ def _module_source(derivation: Derivation, target: str) -> str:
     blocks = [
         header,
         IMPORTS[target].strip(),
-        *([_WIDEN.strip()] if widen else []),
-        *(HELPERS[target][h].strip() for h in sorted(printer.used)),
+        *([prologue_source.strip()] if prologue_source else []),
+        *printer.helper_sources(),
         *functions,
     ]
     return "\n\n\n".join(blocks) + "\n"
@@ -211,9 +253,14 @@ def emit(derivation: Derivation, target: str) -> Emitted:
 def jax_function(derivation: Derivation, expr: Basic) -> Callable:
     """Any expression in the derivation's arguments (a scale, say) as a JAX function of them."""
     arguments_ = ", ".join(arguments(derivation))
-    code = PRINTERS["jax"](_dimensions(derivation)).doprint(expr)
-    source = f"import builtins\nimport jax\nimport jax.numpy\n\n\ndef f({arguments_}):\n"
-    return _load(source + f"    return {code}\n", derivation.name)["f"]
+    printer = PRINTERS["jax"](_dimensions(derivation))
+    code = printer.doprint(expr)
+    blocks = [
+        "import builtins\nimport jax\nimport jax.numpy",
+        *printer.helper_sources(),
+        f"def f({arguments_}):\n    return {code}",
+    ]
+    return _load("\n\n\n".join(blocks) + "\n", derivation.name)["f"]
 
 
 def analytic_definitions(derivation: Derivation) -> dict[str, Callable | None]:

@@ -8,85 +8,23 @@ index forms (Σ_i, x_ij) and Greek names (θ, λ, ŷ) print as a textbook writes
 
 from __future__ import annotations
 
-from sympy import (
-    Basic,
-    Derivative,
-    MatrixSymbol,
-    Mul,
-    S,
-    Sum,
-    Symbol,
-    UnevaluatedExpr,
-)
+from sympy import Basic, Derivative, Mul, S, Sum, UnevaluatedExpr
 from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.matexpr import MatrixElement
-from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-
-def _prime_name(expr: Derivative) -> tuple[str, Basic] | None:
-    """``f'(x)`` for d/dx f(x) of one variable; None for anything else."""
-    (variable, count), *rest = expr.variable_count
-    inner = expr.expr
-    if rest or count > 3 or not inner.is_Function or inner.args != (variable,):
-        return None
-    name = type(inner).__name__.replace("sigmoid", "σ")
-    return name + "'" * count, variable
-
-
-GREEK = {"theta": "θ", "alpha": "α", "lambda": "λ", "yhat": "ŷ", "delta": "δ"}
-SUPERSCRIPTS = {2: "²", 3: "³"}
-
-
-def _greek(name: str) -> str:
-    """theta → θ, J_lambda → J_λ: Greek names as letters in plain text."""
-    return "_".join(GREEK.get(part, part) for part in name.split("_"))
-
-
-class _Printed(Symbol):
-    """A placeholder that prints as the text it is named by (an argument printed once)."""
-
-    def _sympystr(self, printer) -> str:
-        return self.name
-
-    def _latex(self, printer, exp=None) -> str:
-        return self.name
-
-
-def _applied(printer, expr) -> str:
-    """f applied elementwise, printed as f of the matrix: σ(X·θ), log(1 − σ(X·θ))."""
-    variable, body = expr.function.args[0][0], expr.function.args[1]
-    return printer._print(body.xreplace({variable: _Printed(printer._print(expr.expr))}))
-
-
-def _is_name(expr: Basic) -> bool:
-    """A name a derivative can be written of as ∂name: BCE, ŷ, s_i, J(θ)."""
-    return isinstance(expr, (Symbol, MatrixSymbol, MatrixElement, AppliedUndef))
-
-
-def _index_text(printer, expr: MatrixElement) -> str | None:
-    """X_ij, y_i, or None when the entry is not of a named matrix."""
-    parent = expr.parent
-    if not isinstance(parent, MatrixSymbol):
-        return None
-    i, j = printer._print(expr.i), printer._print(expr.j)
-    if parent.shape[1] == 1 and expr.j == 0:
-        return f"{printer._print(parent)}_{i}"
-    return f"{printer._print(parent)}_{i}{j}" if len(i + j) == 2 else None
-
-
-def _signed(scalar: Basic) -> tuple[str, Basic]:
-    """("-", c) for a scalar −c with a negative numeric factor, else ("", scalar)."""
-    coefficient, _ = scalar.as_coeff_Mul()
-    return ("-", -scalar) if coefficient.is_negative else ("", scalar)
-
-
-def _split_scale(expr: Mul) -> tuple[str, Basic, list[Basic]]:
-    """(sign, the scalar factor, the sums) of a product with a sum in it: −, λ/2, [Σ …]."""
-    sums = [a for a in expr.args if a.has(Sum)]
-    sign, scale = _signed(Mul(*[a for a in expr.args if not a.has(Sum)]))
-    return sign, scale, sums
+from ._notation_common import (
+    SUPERSCRIPTS,
+    _applied,
+    _greek,
+    _index_text,
+    _is_name,
+    _prime_name,
+    _signed,
+    _split_scale,
+)
+from ._tex_printer import TexPrinter
 
 
 class TextPrinter(StrPrinter):
@@ -140,6 +78,15 @@ class TextPrinter(StrPrinter):
 
     def _print_Symbol(self, expr) -> str:
         return _greek(expr.name)
+
+    def _print_sigmoid(self, expr) -> str:
+        return f"σ({self._print(expr.args[0])})"
+
+    def _named(self, expr) -> str:
+        """softplus(x), softmax(z), log_softmax(z): the class's name applied to its arguments."""
+        return f"{type(expr).__name__}({', '.join(self._print(a) for a in expr.args)})"
+
+    _print_softplus = _print_softmax = _print_log_softmax = _print_softplus_affine = _named
 
     def _print_MatrixSymbol(self, expr) -> str:
         return _greek(expr.name)
@@ -238,84 +185,6 @@ class TextPrinter(StrPrinter):
         return super().doprint(expr).replace("**", "^").replace("*", "·")
 
 
-class TexPrinter(LatexPrinter):
-    """LaTeX as SymPy prints it, but in the derivation's order and with f'(x)."""
-
-    def __init__(self) -> None:
-        super().__init__({"order": "none"})
-
-    def _print_Derivative(self, expr) -> str:
-        prime = _prime_name(expr)
-        if prime is None and _is_name(expr.expr):
-            return self._partial(expr.expr, expr.variables)
-        if prime is None:
-            return super()._print_Derivative(expr)
-        name = prime[0].replace("σ", r"\sigma")
-        return rf"{name}\left({self._print(prime[1])}\right)"
-
-    def _partial(self, inner, variables) -> str:
-        order = len(variables)
-        name = self._print(inner.func) if isinstance(inner, AppliedUndef) else self._print(inner)
-        top = rf"\partial^{{{order}}} {name}" if order > 1 else rf"\partial {name}"
-        if len(set(variables)) == 1 and order > 1:
-            bottom = rf"\partial {self._print(variables[0])}^{{{order}}}"
-        else:
-            bottom = " ".join(rf"\partial {self._print(v)}" for v in variables)
-        return rf"\frac{{{top}}}{{{bottom}}}"
-
-    def _print_MatrixDerivative(self, expr) -> str:
-        inner, variables = expr.expr, expr.variables
-        if isinstance(inner, AppliedUndef) and set(variables) == set(inner.args) == {variables[0]}:
-            power = f"^{{{len(variables)}}}" if len(variables) > 1 else ""
-            return rf"\nabla{power} {self._print(inner)}"
-        if _is_name(inner):
-            return self._partial(inner, variables)
-        return rf"\frac{{\partial}}{{\partial {self._print(variables[0])}}} {self._print(inner)}"
-
-    def _print_MatrixElement(self, expr) -> str:
-        if expr.parent.shape == (1, 1):
-            return self._print(expr.parent)
-        parent = expr.parent
-        i, j = self._print(expr.i), self._print(expr.j)
-        index = i if parent.shape[1] == 1 and expr.j == 0 else f"{i}{j}"
-        if not isinstance(parent, MatrixSymbol):
-            return rf"\left({self._print(parent)}\right)_{{{index}}}"
-        return f"{self._print(parent)}_{{{index}}}"
-
-    def _print_ElementwiseApplyFunction(self, expr) -> str:
-        return _applied(self, expr)
-
-    def _print_Sum(self, expr) -> str:
-        head = "".join(rf"\sum_{{{self._print(i)}}} " for i, *_ in expr.limits)
-        return head + self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
-
-    def _print_Product(self, expr) -> str:
-        head = "".join(rf"\prod_{{{self._print(i)}}} " for i, *_ in expr.limits)
-        return head + self.parenthesize(expr.function, PRECEDENCE["Pow"])
-
-    def _print_OneMatrix(self, expr) -> str:
-        return "1^{T}" if expr.shape[0] == 1 != expr.shape[1] else "1"
-
-    def _print_DiagMatrix(self, expr) -> str:
-        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
-
-    def _print_Mul(self, expr) -> str:
-        if not any(isinstance(a, Sum) for a in expr.args):
-            return super()._print_Mul(expr)
-        sign, scale, rest = _split_scale(expr)
-        body = " ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in rest)
-        sign = sign.replace("-", "- ")
-        return f"{sign}{self._print(scale)} {body}" if scale != 1 else f"{sign}{body}"
-
-    def _print_UnevaluatedExpr(self, expr) -> str:
-        inner = expr.args[0]
-        if inner.is_Pow and inner.exp.is_negative:
-            return rf"\left({self._print(inner.base)}\right)^{{{self._print(inner.exp)}}}"
-        if inner.is_Atom or not inner.could_extract_minus_sign():
-            return self._print(inner)  # the enclosing product brackets what needs it
-        return rf"\left({self._print(inner)}\right)"
-
-
 def text(expr: Basic) -> str:
     """One expression as plain text."""
     return TextPrinter().doprint(expr)
@@ -324,3 +193,6 @@ def text(expr: Basic) -> str:
 def tex(expr: Basic) -> str:
     """One expression as LaTeX."""
     return TexPrinter().doprint(expr)
+
+
+__all__ = ["TexPrinter", "TextPrinter", "tex", "text"]

@@ -1,10 +1,11 @@
-"""A Derivation as text, Markdown, LaTeX or JSON; every format reads the same checked object.
+"""A checked derivation as text, Markdown, LaTeX or JSON: four formatters over one view.
 
-The notation of single expressions lives in ``notation.py``.
-
-Expressions print in the order the derivation wrote them (``order="none"``), so a
-textbook form such as σ(z)(1 − σ(z)) or σ(u) − p is shown as written, not in
-SymPy's canonical order.
+``view(derivation)`` (``bce_check.view``) builds the rows once: steps, facts, each
+closed form with its ``sympy.diff`` check, the notes, and per line the verdict and the
+method that closed it.  Each formatter is a function ``View -> str`` in ``FORMATTERS``;
+``render`` picks one by name.  The notation of single expressions lives in
+``notation.py``: expressions print in the order the derivation wrote them, so a textbook
+form such as σ(z)(1 − σ(z)) or σ(u) − p is shown as written.
 """
 
 from __future__ import annotations
@@ -13,117 +14,80 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from sympy import (
-    Basic,
-    FiniteSet,
-    Interval,
-    Range,
-    S,
-    Symbol,
-    sstr,
-)
+from sympy import Basic
 
-from derivations import FAILED, NUMERIC_ONLY, PROVED, Derivation, StepResult
+from derivations import FAILED, NUMERIC_ONLY, PROVED, BceCheckError, Derivation
 
-from .notation import TexPrinter, TextPrinter, tex, text  # noqa: F401 (re-exported)
+from .notation import TexPrinter, TextPrinter, tex, text
+from .view import Result, Row, View, view
 
 MARKS = {PROVED: "✓", NUMERIC_ONLY: "≈", FAILED: "✗"}
 LEGEND = "✓ proved by SymPy · ≈ numeric only (40 digits at 20 random points) · ✗ failed"
 RULE_COLUMN = 58  # text format: where the rule starts, unless the equation is longer
 
 
-def _equation(result: StepResult, show: Callable[[Basic], str], continued: bool) -> str:
-    sides = [show(e) for e in (*result.step.via, result.step.expr)]
-    head = "" if continued else show(result.lhs)
-    return " = ".join([head, *sides]) if head else "= " + " = ".join(sides)
+def _equation(row: Row, show: Callable[[Basic], str], continued: bool | None = None) -> str:
+    """``lhs = a = b``, or ``= a = b`` for a line that continues the one before."""
+    sides = [show(e) for e in row.sides]
+    if row.continued if continued is None else continued:
+        return "= " + " = ".join(sides)
+    return " = ".join([show(row.lhs), *sides])
 
 
-def _domain_text(symbol: Symbol, domain) -> str:
-    """``θ ∈ ℝ^(n×1)``-style text: the symbol as printed, its entries' set, its shape."""
-    if domain == S.Reals:
-        where = "ℝ"
-    elif isinstance(domain, Interval):
-        left = "(" if domain.left_open else "["
-        right = ")" if domain.right_open else "]"
-        where = f"{left}{text(domain.start)}, {text(domain.end)}{right}"
-    elif isinstance(domain, FiniteSet):
-        where = "{" + ", ".join(text(v) for v in domain) + "}"
-    elif isinstance(domain, Range):
-        where = f"{{{sstr(domain.inf)}, …, {sstr(domain.sup)}}}"
-    else:
-        where = str(domain)
-    shape = getattr(symbol, "shape", None)
-    size = f" ({text(shape[0])}×{text(shape[1])})" if shape else ""
-    return f"{text(symbol)} ∈ {where}{size}"
+def _diff_sentence(check: Result | None, mark: bool = True) -> str | None:
+    """The sympy.diff check in words (the worst of the closed forms' checks)."""
+    if check is None:
+        return None
+    head = f"{MARKS[check.verdict]} " if mark else ""
+    if check.verdict == FAILED:
+        return f"{head}disagrees with sympy.diff of the definition: {check.method}"
+    return f"{head}agrees with sympy.diff of the definition ({check.method})"
 
 
-def _continued(results: Sequence[StepResult], i: int) -> bool:
-    return i > 0 and results[i].lhs == results[i - 1].lhs and results[i].step.lhs is None
-
-
-def to_text(derivation: Derivation) -> str:
-    proof = derivation.proof
-    lines = [
-        f"{derivation.name}: {derivation.title}",
-        f"  source: {derivation.source}",
-        "  domain: " + ", ".join(_domain_text(s, d) for s, d in derivation.domains.items()),
-        "",
-    ]
-    for i, result in enumerate(proof.steps):
-        lines += _text_line(f"{result.index:>3}", result, _continued(proof.steps, i))
-    if proof.facts:
+def format_text(v: View) -> str:
+    """Plain text: numbered steps with their marks and rules, facts, notes, the result."""
+    lines = [f"{v.name}: {v.title}", f"  source: {v.source}", "  domain: " + ", ".join(v.domains)]
+    lines.append("")
+    for row in v.steps:
+        lines += _text_line(f"{row.index:>3}", row)
+    if v.facts:
         lines += ["", "  facts:"]
-        for result in proof.facts:
-            lines += _text_line("   ", result, False)
-    lines += [
-        "",
-        f"  closed form: {text(derivation.closed_form.lhs)} = {text(derivation.closed_form.rhs)}",
-    ]
-    if proof.sympy_diff is not None:
-        check = proof.sympy_diff
-        lines.append(
-            f"  {MARKS[check.verdict]} agrees with sympy.diff of the definition ({check.method})"
-            if check.verdict != FAILED
-            else f"  ✗ disagrees with sympy.diff of the definition: {check.method}"
-        )
-    lines += [f"  verdict: {proof.verdict}", f"  ({LEGEND})"]
+        for row in v.facts:
+            lines += _text_line("   ", row)
+    if v.notes:
+        lines += ["", "  notes:", *(f"    - {note}" for note in v.notes)]
+    lines.append("")
+    lines += [f"  closed form: {text(c.lhs)} = {text(c.rhs)}" for c in v.closed_forms]
+    check = _diff_sentence(v.sympy_diff)
+    lines += [f"  {check}"] if check else []
+    lines += [f"  verdict: {v.verdict}", f"  ({LEGEND})"]
     return "\n".join(lines)
 
 
-def _text_line(number: str, result: StepResult, continued: bool) -> list[str]:
-    equation = _equation(result, text, continued)
-    indent = "      " if continued else ""
-    body = f"{number} {MARKS[result.verdict]}  {indent}{equation}"
-    lines = [f"{body:<{RULE_COLUMN}}  [{result.step.rule}]"]
-    if result.verdict != PROVED:
-        lines.append(f"        {result.verdict}: {result.method}")
+def _text_line(number: str, row: Row) -> list[str]:
+    indent = "      " if row.continued else ""
+    body = f"{number} {MARKS[row.verdict]}  {indent}{_equation(row, text)}"
+    lines = [f"{body:<{RULE_COLUMN}}  [{row.rule}]"]
+    if row.verdict != PROVED:
+        lines.append(f"        {row.verdict}: {row.method}")
     return lines
 
 
-def to_markdown(derivation: Derivation) -> str:
-    proof = derivation.proof
-    lines = [
-        f"### `{derivation.name}`: {derivation.title}",
-        "",
-        f"*Source:* {derivation.source}",
-        "",
-    ]
-    for i, result in enumerate(proof.steps):
-        equation = _equation(result, tex, _continued(proof.steps, i))
-        lines.append(f"{result.index}. {MARKS[result.verdict]} ${equation}$ — {result.step.rule}")
-    if proof.facts:
+def format_markdown(v: View) -> str:
+    """Markdown with the equations in $…$ (LaTeX), as Jupyter and GitHub render it."""
+    lines = [f"### `{v.name}`: {v.title}", "", f"*Source:* {v.source}", ""]
+    for row in v.steps:
+        lines.append(f"{row.index}. {MARKS[row.verdict]} ${_equation(row, tex)}$ — {row.rule}")
+    if v.facts:
         lines += ["", "*Facts:*", ""]
-        lines += [
-            f"- {MARKS[r.verdict]} ${_equation(r, tex, False)}$ — {r.step.rule}"
-            for r in proof.facts
-        ]
-    closed = derivation.closed_form
-    lines += [
-        "",
-        f"**Closed form:** ${tex(closed.lhs)} = {tex(closed.rhs)}$ — {proof.verdict}",
-        "",
-        f"<sub>{LEGEND}</sub>",
-    ]
+        lines += [f"- {MARKS[r.verdict]} ${_equation(r, tex)}$ — {r.rule}" for r in v.facts]
+    closed = "; ".join(f"${tex(c.lhs)} = {tex(c.rhs)}$" for c in v.closed_forms)
+    lines += ["", f"**Closed form:** {closed} — {v.verdict}"]
+    check = _diff_sentence(v.sympy_diff)
+    lines += ["", check] if check else []
+    if v.notes:
+        lines += ["", "*Notes:*", "", *(f"- {note}" for note in v.notes)]
+    lines += ["", f"<sub>{LEGEND}</sub>"]
     return "\n".join(lines)
 
 
@@ -164,65 +128,113 @@ _TEX_TEXT = str.maketrans(
         "λ": r"$\lambda$",
         "δ": r"$\delta$",
         "ŷ": r"$\hat{y}$",
+        "×": r"$\times$",
+        "<": r"$<$",
+        ">": r"$>$",
+        "ℝ": r"$\mathbb{R}$",
+        "…": r"\dots{}",
+        "≈": r"$\approx$",
     }
 )
 
 
 def _tex_text(words: str) -> str:
-    """Prose (a rule's name) made safe for LaTeX text mode."""
+    """Prose (a rule, a title, a note) made safe for LaTeX text mode."""
     return words.translate(_TEX_TEXT)
 
 
-def to_latex(derivation: Derivation) -> str:
-    proof = derivation.proof
-    rows = []
-    for i, result in enumerate(proof.steps):
-        continued = _continued(proof.steps, i)
-        sides = " = ".join(tex(e) for e in (*result.step.via, result.step.expr))
-        head = "" if continued else tex(result.lhs)
-        rows.append(
-            rf"{head} &= {sides} && \text{{{_tex_text(result.step.rule)}}} "
-            rf"&& \text{{{result.verdict}}} \tag{{{result.index}}}"
+def _latex_rows(rows: Sequence[Row], tag: Callable[[Row], str]) -> str:
+    lines = []
+    for row in rows:
+        head = "" if row.continued else tex(row.lhs)
+        sides = " = ".join(tex(e) for e in row.sides)
+        lines.append(
+            rf"{head} &= {sides} && \text{{{_tex_text(row.rule)}}} "
+            rf"&& \text{{{row.verdict}}} {tag(row)}"
         )
-    closed = derivation.closed_form
-    heading = f"\\texttt{{{_tex_text(derivation.name)}}}: {_tex_text(derivation.title)}"
-    equation = f"{tex(closed.lhs)} = {tex(closed.rhs)}"
-    return "\n".join(
-        [
-            rf"\subsection*{{{heading}}}",
-            r"\begin{align*}",
-            " \\\\\n".join(rows),
-            r"\end{align*}",
-            rf"Closed form: $\displaystyle {equation}$ ({proof.verdict}).",
-        ]
-    )
+    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+
+def format_latex(v: View) -> str:
+    """A LaTeX fragment: one align* of tagged steps, the facts, the result, the notes."""
+    heading = f"\\texttt{{{_tex_text(v.name)}}}: {_tex_text(v.title)}"
+    parts = [rf"\subsection*{{{heading}}}", _latex_rows(v.steps, lambda r: rf"\tag{{{r.index}}}")]
+    if v.facts:
+        parts += ["Facts:", _latex_rows(v.facts, lambda r: rf"\tag*{{fact {r.index}}}")]
+    equation = "; ".join(f"{tex(c.lhs)} = {tex(c.rhs)}" for c in v.closed_forms)
+    parts.append(rf"Closed form: $\displaystyle {equation}$ ({v.verdict}).")
+    check = _diff_sentence(v.sympy_diff, mark=False)
+    if check:
+        parts.append(_tex_text(check[0].upper() + check[1:]) + ".")
+    if v.notes:
+        items = "\n".join(rf"  \item {_tex_text(note)}" for note in v.notes)
+        parts.append(f"\\begin{{itemize}}\n{items}\n\\end{{itemize}}")
+    return "\n".join(parts)
+
+
+def _row_dict(row: Row, index: int) -> dict:
+    return {
+        "index": index,
+        "rule": row.rule,
+        "text": _equation(row, text, continued=False),
+        "latex": _equation(row, tex, continued=False),
+        "verdict": row.verdict,
+        "method": row.method,
+    }
+
+
+def as_dict(v: View) -> dict:
+    """The JSON contract of ``bce-check prove --format json``.
+
+    ``name, title, source``; ``steps``: [{index, rule, text, latex, verdict, method}];
+    ``facts``: the same keys, numbered from 1; ``closed_form``: {text, latex} (several
+    results joined by "; "); ``matches_sympy_diff``; ``notes``: [str]; ``verdict``.
+    """
+    return {
+        "name": v.name,
+        "title": v.title,
+        "source": v.source,
+        "steps": [_row_dict(r, r.index) for r in v.steps],
+        "facts": [_row_dict(r, r.index) for r in v.facts],
+        "closed_form": {
+            "text": "; ".join(f"{text(c.lhs)} = {text(c.rhs)}" for c in v.closed_forms),
+            "latex": "; ".join(f"{tex(c.lhs)} = {tex(c.rhs)}" for c in v.closed_forms),
+        },
+        "matches_sympy_diff": v.matches_sympy_diff,
+        "notes": list(v.notes),
+        "verdict": v.verdict,
+    }
+
+
+def format_json(v: View) -> str:
+    """``as_dict`` as indented JSON."""
+    return json.dumps(as_dict(v), indent=2, ensure_ascii=False)
+
+
+# Formatters over a View, by the name ``bce-check prove --format`` takes.
+FORMATTERS: dict[str, Callable[[View], str]] = {
+    "text": format_text,
+    "markdown": format_markdown,
+    "latex": format_latex,
+    "json": format_json,
+}
+
+
+def to_text(derivation: Derivation) -> str:
+    return format_text(view(derivation))
+
+
+def to_markdown(derivation: Derivation) -> str:
+    return format_markdown(view(derivation))
+
+
+def to_latex(derivation: Derivation) -> str:
+    return format_latex(view(derivation))
 
 
 def to_dict(derivation: Derivation) -> dict:
-    """The JSON contract of ``bce-check prove --format json``."""
-    proof = derivation.proof
-    closed = derivation.closed_forms
-    return {
-        "name": derivation.name,
-        "title": derivation.title,
-        "source": derivation.source,
-        "steps": [
-            {
-                "index": r.index,
-                "rule": r.step.rule,
-                "text": _equation(r, text, False),
-                "latex": _equation(r, tex, False),
-                "verdict": r.verdict,
-            }
-            for r in proof.steps
-        ],
-        "closed_form": {
-            "text": "; ".join(f"{text(c.lhs)} = {text(c.rhs)}" for c in closed),
-            "latex": "; ".join(f"{tex(c.lhs)} = {tex(c.rhs)}" for c in closed),
-        },
-        "matches_sympy_diff": proof.sympy_diff is not None and proof.sympy_diff.verdict != FAILED,
-        "verdict": proof.verdict,
-    }
+    """The JSON contract of ``bce-check prove --format json`` (see ``as_dict``)."""
+    return as_dict(view(derivation))
 
 
 def register_ipython() -> None:
@@ -236,16 +248,36 @@ def register_ipython() -> None:
         shell.display_formatter.formatters["text/markdown"].for_type(Derivation, to_markdown)
 
 
-FORMATS: dict[str, Callable[[Derivation], str]] = {
-    "text": to_text,
-    "markdown": to_markdown,
-    "latex": to_latex,
-}
-
-
 def render(derivations: Sequence[Derivation], fmt: str, as_list: bool) -> str:
     """Render one derivation, or (``as_list``) several: JSON gives a list, others join."""
+    if fmt not in FORMATTERS:
+        raise BceCheckError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATTERS)}")
+    views = [view(d) for d in derivations]
     if fmt == "json":
-        payload = [to_dict(d) for d in derivations]
+        payload = [as_dict(v) for v in views]
         return json.dumps(payload if as_list else payload[0], indent=2, ensure_ascii=False)
-    return "\n\n".join(FORMATS[fmt](d) for d in derivations)
+    return "\n\n".join(FORMATTERS[fmt](v) for v in views)
+
+
+__all__ = [
+    "FORMATTERS",
+    "Result",
+    "Row",
+    "TexPrinter",
+    "TextPrinter",
+    "View",
+    "as_dict",
+    "format_json",
+    "format_latex",
+    "format_markdown",
+    "format_text",
+    "register_ipython",
+    "render",
+    "tex",
+    "text",
+    "to_dict",
+    "to_latex",
+    "to_markdown",
+    "to_text",
+    "view",
+]

@@ -13,6 +13,23 @@ For X of shape (1,000,000 × 32) and (100,000 × 256), float64, the median wall 
 
 Targets (issue 4): the emitted JAX gradient >= 1.5x faster than jax.grad, and within 2x
 of one ``X @ v`` pass.
+
+``--variants`` adds other formulations of the same gradient (issue 12: is there one that
+XLA on CPU runs in 2 passes?), each checked against the emitted one:
+
+* ``dot: (σ(Xθ) − y) @ X``: both products as ``dot_general`` (the transposed one as a
+  vector-matrix product);
+* ``X.T @ r``: the textbook transposed product;
+* ``two-stage sum (B)``: Σ_i r_i·x_i as B partial sums over row blocks (an outer axis XLA
+  can run in parallel), then their sum;
+* ``blocked scan (k rows)``: ``lax.scan`` over blocks of k rows computing z, r and Xᵀr per
+  block, so that the block is read from memory once and again from cache.
+
+Measured on the 2-core development machine under heavy load (load average 10: noisy,
+2026-11, two runs, 10⁶ × 32): the emitted form 2.1-3.5x one pass, two-stage sums (64)
+1.9-3.3x (and 8.8x at 10⁵ × 256), (16) 3.1-5.5x, ``dot`` 2.6-5.1x, ``X.T @ r`` 5.9-11.5x,
+blocked scans 5.6-8.5x (XLA's while loop slices each block out, a copy).  None reached 2
+reliably; to be rerun on a quiet machine.
 """
 
 from __future__ import annotations
@@ -57,9 +74,68 @@ def numpy_closed_form(X, theta, y):
     return X.T @ (np.exp(np.minimum(z, 0)) / (1 + np.exp(-np.abs(z))) - y) / X.shape[0]
 
 
+def _sigmoid(z):
+    e = jnp.exp(jnp.where(z >= 0, -z, z))
+    return jnp.where(z >= 0, 1, e) / (1 + e)
+
+
+def dot_products(X, theta, y):
+    return (_sigmoid(X @ theta) - y) @ X / X.shape[0]
+
+
+def transposed(X, theta, y):
+    return X.T @ (_sigmoid(X @ theta) - y) / X.shape[0]
+
+
+def _residual_times_rows(X, theta, y):
+    """Σ_i (σ(x_iᵀθ) − y_i)·x_i over the rows of X, as reductions."""
+    r = _sigmoid(jnp.sum(X * theta, axis=-1)) - y
+    return jnp.sum(r[:, None] * X, axis=0)
+
+
+def two_stage(blocks: int):
+    def gradient(X, theta, y):
+        m, n = X.shape
+        whole = m - m % blocks
+        r = _sigmoid(jnp.sum(X[:whole] * theta, axis=-1)) - y[:whole]
+        parts = jnp.sum((r[:, None] * X[:whole]).reshape(blocks, whole // blocks, n), axis=1)
+        tail = _residual_times_rows(X[whole:], theta, y[whole:])
+        return (jnp.sum(parts, axis=0) + tail) / m
+
+    return gradient
+
+
+def blocked_scan(rows: int):
+    def gradient(X, theta, y):
+        m, n = X.shape
+        count = m // rows
+        Xb = X[: count * rows].reshape(count, rows, n)
+        yb = y[: count * rows].reshape(count, rows)
+
+        def step(total, block):
+            x, labels = block
+            return total + _residual_times_rows(x, theta, labels), None
+
+        total, _ = jax.lax.scan(step, jnp.zeros(n, X.dtype), (Xb, yb))
+        tail = _residual_times_rows(X[count * rows :], theta, y[count * rows :])
+        return (total + tail) / m
+
+    return gradient
+
+
+VARIANTS = {
+    "dot: (σ(Xθ) − y) @ X": dot_products,
+    "X.T @ r": transposed,
+    "two-stage sum (16)": two_stage(16),
+    "two-stage sum (64)": two_stage(64),
+    "blocked scan (16k rows)": blocked_scan(16_384),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--variants", action="store_true", help="time other formulations too")
     args = parser.parse_args()
     derivation = derivations.get("batch_gradient")
     emitted_jax = emit(derivation, "jax").function
@@ -70,14 +146,19 @@ def main() -> None:
         theta = 0.1 * rng.standard_normal(n)
         y = (rng.random(m) < 0.5).astype(np.float64)
         Xj, thj, yj = jnp.asarray(X), jnp.asarray(theta), jnp.asarray(y)
-        rows = median_seconds(  # the JAX calls together, round-robin
-            {
-                "X @ v (one pass)": (jax.jit(lambda X, v: X @ v), (Xj, thj)),
-                "jax.grad(mean BCE)": (jax.jit(jax.grad(mean_bce)), (thj, Xj, yj)),
-                "emitted jax": (jax.jit(emitted_jax), (Xj, thj, yj)),
-            },
-            args.repeat,
-        )
+        calls = {
+            "X @ v (one pass)": (jax.jit(lambda X, v: X @ v), (Xj, thj)),
+            "jax.grad(mean BCE)": (jax.jit(jax.grad(mean_bce)), (thj, Xj, yj)),
+            "emitted jax": (jax.jit(emitted_jax), (Xj, thj, yj)),
+        }
+        if args.variants:
+            calls |= {label: (jax.jit(f), (Xj, thj, yj)) for label, f in VARIANTS.items()}
+            expected = np.asarray(calls["emitted jax"][0](Xj, thj, yj))
+            for label in VARIANTS:
+                got = np.asarray(calls[label][0](Xj, thj, yj))
+                if not np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+                    raise SystemExit(f"{label} disagrees with the emitted gradient")
+        rows = median_seconds(calls, args.repeat)  # the JAX calls together, round-robin
         rows |= median_seconds(  # NumPy apart: its temporaries would disturb the JAX timings
             {
                 "emitted numpy": (emitted_numpy, (X, theta, y)),

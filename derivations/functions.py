@@ -1,20 +1,21 @@
-"""σ and softplus as SymPy functions (SymPy has neither).
+"""σ, softplus, softmax and log-softmax as SymPy objects (SymPy has none of them).
 
-Each one carries:
+Pure SymPy, maths only; how each one prints (σ(z) in text, ``\\sigma`` in LaTeX, stable
+NumPy/JAX code) belongs to the printers in ``bce_check`` (``notation.py``,
+``_printers.py``), as SymPy's own printers hold a ``_print_<Class>`` per class.
+
+``sigmoid`` and ``softplus`` carry
 
 * a derivative rule (``fdiff``), used when a *user* differentiates an expression
-  that contains it; D1 and D2 never rely on it: the proof engine rewrites both
+  that contains them; D1 and D2 never rely on it: the proof engine rewrites both
   functions to their exp/log definitions before it differentiates anything, and
   a test ties the rule of σ to the closed form that D1 proves;
-* a rewrite to exp form (``expr.rewrite(exp)``), so that equalities between
-  forms reduce to 0;
-* text and LaTeX printing as ``σ(z)`` and ``\\sigma\\left(z\\right)``;
-* printing for NumPy and JAX code to numerically stable primitives
-  (``jax.nn.sigmoid``/``jax.nn.softplus``; for NumPy, ``logaddexp`` and a
-  quotient of exponentials that never overflow).
+* a rewrite to exp form (``expr.rewrite(exp)``, ``to_exp_form``), so that equalities
+  between forms reduce to 0.
 
-``softmax`` (D6) is a matrix expression rather than a function: it maps a column
-vector to a column vector.
+``softmax`` (D6) and ``log_softmax`` are matrix expressions rather than functions: each
+maps a column vector z (K×1) to a column vector, entry by entry as written in
+``_entry`` (what the checker differentiates).  They share ``ColumnFunction``.
 """
 
 from __future__ import annotations
@@ -48,33 +49,9 @@ class sigmoid(Function):
     def _eval_is_positive(self):
         return self.args[0].is_real
 
-    def _sympystr(self, printer) -> str:
-        return f"σ({printer._print(self.args[0])})"
-
-    def _latex(self, printer, exp=None) -> str:
-        power = "" if exp is None else f"^{{{exp}}}"
-        return rf"\sigma{power}\left({printer._print(self.args[0])}\right)"
-
-    def _jaxcode(self, printer) -> str:
-        return f"{printer._module_format('jax.nn.sigmoid')}({printer._print(self.args[0])})"
-
-    def _numpycode(self, printer) -> str:
-        # e^{min(x,0)} / (1 + e^{-|x|}): no exponential ever overflows, about 1 ulp.
-        x = printer._print(self.args[0])
-        np_exp = printer._module_format("numpy.exp")
-        return (
-            f"({np_exp}({printer._module_format('numpy.minimum')}({x}, 0))"
-            f"/(1 + {np_exp}(-{printer._module_format('numpy.abs')}({x}))))"
-        )
-
-    def _pythoncode(self, printer) -> str:
-        return printer._print(self._eval_rewrite_as_exp(self.args[0]))
-
-    _mpmathcode = _pythoncode
-
 
 class softplus(Function):
-    """softplus(x) = log(1 + e^{x}), computed without overflow."""
+    """softplus(x) = log(1 + e^{x})."""
 
     nargs = 1
 
@@ -92,24 +69,6 @@ class softplus(Function):
     def _eval_is_positive(self):
         return self.args[0].is_real
 
-    def _sympystr(self, printer) -> str:
-        return f"softplus({printer._print(self.args[0])})"
-
-    def _latex(self, printer, exp=None) -> str:
-        name = r"\operatorname{softplus}" + ("" if exp is None else f"^{{{exp}}}")
-        return rf"{name}\left({printer._print(self.args[0])}\right)"
-
-    def _jaxcode(self, printer) -> str:
-        return f"{printer._module_format('jax.nn.softplus')}({printer._print(self.args[0])})"
-
-    def _numpycode(self, printer) -> str:
-        return f"{printer._module_format('numpy.logaddexp')}(0, {printer._print(self.args[0])})"
-
-    def _pythoncode(self, printer) -> str:
-        return printer._print(self._eval_rewrite_as_exp(self.args[0]))
-
-    _mpmathcode = _pythoncode
-
 
 CUSTOM_FUNCTIONS = (sigmoid, softplus)
 
@@ -122,19 +81,17 @@ def to_exp_form(expr):
     return expr
 
 
-class softmax(MatrixExpr):
-    """softmax(z)_i = e^{z_i} / Σ_k e^{z_k} for a column vector z (K×1), itself K×1.
+class ColumnFunction(MatrixExpr):
+    """A map from a column vector z (K×1) to a column vector of the same shape.
 
-    A matrix expression, so that ∂CE/∂z = softmax(z) − y and diag(s) − s·sᵀ are built
-    from it; its entries are the explicit quotient above (``_entry``), which is what
-    the checker differentiates.  Printed as softmax(z) and ``\\operatorname{softmax}``;
-    NumPy and JAX code subtract the maximum first, so no exponential overflows.
+    Subclasses define ``entry(z, i, total)``: the i-th entry, given z and
+    ``total`` = Σ_k e^{z_k} (written out for a known K, a ``Sum`` otherwise).
     """
 
     def __new__(cls, z):
         z = _sympify(z)
         if not getattr(z, "is_Matrix", False) or z.shape[1] != 1:
-            raise TypeError(f"softmax needs a column vector, got {z}")
+            raise TypeError(f"{cls.__name__} needs a column vector, got {z}")
         return Basic.__new__(cls, z)
 
     @property
@@ -145,27 +102,29 @@ class softmax(MatrixExpr):
         z = self.args[0]
         rows = _sympify(z.shape[0])
         if rows.is_Integer:
-            return exp(z[i, 0]) / Add(*[exp(z[k, 0]) for k in range(int(rows))])
-        k = Dummy("k", integer=True)
-        return exp(z[i, 0]) / Sum(exp(z[k, 0]), (k, 0, rows - 1))
+            total = Add(*[exp(z[k, 0]) for k in range(int(rows))])
+        else:
+            k = Dummy("k", integer=True)
+            total = Sum(exp(z[k, 0]), (k, 0, rows - 1))
+        return self.entry(z, i, total)
 
-    def _sympystr(self, printer) -> str:
-        return f"softmax({printer._print(self.args[0])})"
+    @staticmethod
+    def entry(z, i, total):
+        raise NotImplementedError
 
-    def _latex(self, printer, exp=None) -> str:
-        return rf"\operatorname{{softmax}}\left({printer._print(self.args[0])}\right)"
 
-    def _jaxcode(self, printer) -> str:
-        z = printer._print(self.args[0])
-        return f"{printer._module_format('jax.nn.softmax')}({z}, axis=0)"
+class softmax(ColumnFunction):
+    """softmax(z)_i = e^{z_i} / Σ_k e^{z_k}: ∂CE/∂z = softmax(z) − y and diag(s) − s·sᵀ
+    are built from it."""
 
-    def _numpycode(self, printer) -> str:
-        # e^{z − max z} / Σ e^{z − max z}: every exponent ≤ 0, so nothing overflows.
-        z = printer._print(self.args[0])
-        np = "numpy"
-        shifted = (
-            f"{printer._module_format(np + '.exp')}"
-            f"({z} - {printer._module_format(np + '.max')}({z}, axis=0, keepdims=True))"
-        )
-        total = f"{printer._module_format(np + '.sum')}({shifted}, axis=0, keepdims=True)"
-        return f"({shifted}/{total})"
+    @staticmethod
+    def entry(z, i, total):
+        return exp(z[i, 0]) / total
+
+
+class log_softmax(ColumnFunction):
+    """log_softmax(z)_i = log softmax(z)_i = z_i − log Σ_k e^{z_k}."""
+
+    @staticmethod
+    def entry(z, i, total):
+        return z[i, 0] - log(total)

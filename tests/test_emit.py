@@ -8,6 +8,7 @@ import subprocess
 import sys
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 from sympy import Matrix, MatrixSymbol, S, Symbol, exp, log
@@ -24,6 +25,7 @@ enable_x64()
 x, a = Symbol("x", real=True), Symbol("a", real=True)
 Z = MatrixSymbol("z", 3, 1)
 SCALAR = ("sigmoid_derivative", "bce_logit_gradient")
+STDLIB = {"functools", "warnings"}
 EXTREMES = np.array([-1e4, -800.0, -40.0, -1e-30, 0.0, 1e-30, 40.0, 800.0, 1e4])
 
 # One expression each rule applies to: the table of rules is iterated, not sampled.
@@ -73,7 +75,8 @@ def test_module_is_standalone_and_names_its_functions(name, target):
         if isinstance(node, ast.Import)
         for alias in node.names
     }
-    assert imported == ({"numpy"} if target == "numpy" else {"jax", "jax.numpy"})
+    # NumPy or JAX, and from the standard library only what the x64 warning needs
+    assert imported == ({"numpy"} if target == "numpy" else {"jax", "jax.numpy", *STDLIB})
     assert not any(isinstance(n, ast.ImportFrom) for n in ast.walk(ast.parse(emitted.source)))
     arguments = [str(s) for s in derivations.get(name).arguments]
     for function in (emitted.function, emitted.definition):
@@ -143,3 +146,84 @@ def test_unknown_target_and_unwritable_path_are_clear_errors(tmp_path):
         emit(d2, "torch")
     with pytest.raises(BceCheckError, match="cannot write"):
         write(emit(d2, "numpy"), tmp_path / "missing" / "dir" / "x.py")
+
+
+def test_numpy_module_takes_lists_tuples_and_numbers_like_numpy():
+    d2 = emit(derivations.get("bce_logit_gradient"), "numpy")
+    arrays = d2.function(np.array([-2.0, 0.0, 3.0]), np.array([0.0, 0.25, 1.0]))
+    np.testing.assert_array_equal(d2.function([-2.0, 0.0, 3.0], (0.0, 0.25, 1.0)), arrays)
+    assert d2.function(0, 0) == 0.5 and isinstance(d2.function(0, 0), np.float64)  # ints: float64
+    assert d2.definition(0.0, [0.5, 0.5]).shape == (2,)
+    batch = emit(derivations.get("batch_gradient"), "numpy")
+    X, theta, y = [[1.0, 2.0], [3.0, -4.0], [0.5, 0.0]], (0.1, -0.2), [0, 1, 1]
+    expected = batch.function(np.array(X), np.array(theta), np.array(y, dtype=float))
+    np.testing.assert_array_equal(batch.function(X, theta, y), expected)
+    softmax_ce = emit(derivations.get("softmax_cross_entropy"), "numpy")
+    assert softmax_ce.definition([0.0, 0.0], [1.0, 0.0]) == pytest.approx(np.log(2.0), rel=1e-15)
+
+
+@pytest.mark.parametrize("name", ["bce_logit_gradient", "softmax_cross_entropy"])
+def test_jax_module_warns_once_that_float64_input_runs_in_float32(name):
+    import jax
+
+    emitted = emit(derivations.get(name), "jax")
+    args = [np.array([0.5, -0.5]), np.array([1.0, 0.0])]
+    with jax.enable_x64(False), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # count every warning, not the first per location
+        emitted.function(*(a.astype(np.float32) for a in args))  # float32: nothing to say
+        assert not caught
+        values = [emitted.function(*args), emitted.definition(*args)]
+    assert all(np.asarray(v).dtype == np.float32 for v in values)
+    assert len(caught) == 1  # once per emitted module, however many calls
+    assert "jax_enable_x64" in str(caught[0].message) and caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # with x64 on (this module's enable_x64): no warning
+        assert np.asarray(emitted.function(*args)).dtype == np.float64
+
+
+def _sigma_minus_p(u: float, p: float) -> mpmath.mpf:
+    x = mpmath.mpf(u)
+    return 1 / (1 + mpmath.exp(-x)) - mpmath.mpf(p)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_emitted_jax_gradient_is_within_2_spacings(dtype):
+    # σ from one exp of −|u| and one division is within about 1.5 ulp of σ (exp ~1 ulp, scaled
+    # by e/(1 + e) ≤ 1, and two roundings of 1/2 ulp); σ(u) − p adds one rounding, ≤ 1/2
+    # spacing of max(|σ(u)|, |p|): 2 spacings in all, the target of bench/accuracy.py.
+    emitted = emit(derivations.get("bce_logit_gradient"), "jax")
+    magnitudes = np.logspace(-8, 3, 40)
+    u, p = np.meshgrid(np.r_[-magnitudes, 0.0, magnitudes], [0.0, 1e-6, 0.5, 1 - 1e-6, 1.0])
+    u, p = u.ravel().astype(dtype), p.ravel().astype(dtype)
+    got = np.asarray(emitted.function(u, p))
+    with mpmath.workdps(40):
+        exact = [_sigma_minus_p(float(a), float(b)) for a, b in zip(u, p, strict=True)]
+        sigma = np.array([float(e + mpmath.mpf(float(b))) for e, b in zip(exact, p, strict=True)])
+        errors = [abs(mpmath.mpf(float(g)) - e) for g, e in zip(got, exact, strict=True)]
+    scale = np.maximum(np.abs(sigma), np.abs(p)).astype(dtype)
+    spacings = np.array([float(e) for e in errors]) / np.spacing(scale).astype(float)
+    normal = scale >= np.finfo(dtype).tiny  # XLA on CPU flushes subnormals
+    assert got.dtype == dtype and spacings[normal].max() <= 2.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_jax_grad_of_the_emitted_forms_is_finite_and_right(dtype):
+    import jax
+
+    emitted = emit(derivations.get("bce_logit_gradient"), "jax")
+    u = np.array([-1e4, -800.0, -40.0, -1.0, 0.0, 1.0, 40.0, 800.0, 1e4], dtype=dtype)
+    p = np.full_like(u, 0.25)
+    d_gradient = np.asarray(jax.vmap(jax.grad(emitted.function))(u, p))  # σ'(u) = σ(1 − σ)
+    d_loss = np.asarray(jax.vmap(jax.grad(emitted.definition))(u, p))  # L'(u) = σ(u) − p
+    e = np.exp(-np.abs(u.astype(np.float64)))  # σ(u) and σ'(u) = e/(1 + e)², no overflow
+    sigma, slope = np.where(u >= 0, 1, e) / (1 + e), e / (1 + e) ** 2
+    assert np.all(np.isfinite(d_gradient)) and np.all(np.isfinite(d_loss))
+    assert d_gradient[4] == 0.25 and d_loss[4] == 0.25  # u = 0, where the branches meet
+    assert d_gradient[0] == d_gradient[-1] == 0.0 and d_loss[0] == -0.25 and d_loss[-1] == 0.75
+    # a few roundings of each: σ'(u) and σ(u) − p to 8 ε relative (of σ' and of max(σ, p))
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(d_gradient, slope, rtol=8 * eps, atol=0)
+    np.testing.assert_allclose(d_loss, sigma - 0.25, rtol=0, atol=8 * eps)
+    d1 = emit(derivations.get("sigmoid_derivative"), "jax")
+    second = np.asarray(jax.vmap(jax.grad(d1.function))(u))  # σ'' = σ'(1 − 2σ)
+    assert np.all(np.isfinite(second)) and second[4] == 0.0

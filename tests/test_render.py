@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 import derivations
 from bce_check import render
+from derivations import BceCheckError
 
 
 @pytest.mark.parametrize("name", derivations.names())
@@ -40,10 +42,59 @@ def test_markdown_lists_steps_in_math(catalogue, name):
 
 @pytest.mark.parametrize("name", derivations.names())
 def test_latex_is_an_align_block_with_a_tag_per_step(catalogue, name):
-    out = render.to_latex(catalogue[name])
-    assert out.count(r"\begin{align*}") == 1 and out.count(r"\end{align*}") == 1
-    assert out.count(r"\tag{") == len(catalogue[name].steps)
-    assert "^z" not in out.split(r"\text{")[-1]  # rules are escaped for text mode
+    derivation = catalogue[name]
+    out = render.to_latex(derivation)
+    blocks = 1 + bool(derivation.facts)  # the steps, then the facts
+    assert out.count(r"\begin{align*}") == blocks == out.count(r"\end{align*}")
+    assert out.count(r"\tag{") == len(derivation.steps)
+    assert out.count(r"\tag*{fact ") == len(derivation.facts)
+    # Titles, rules and notes are full of σ, −, ·, ᵀ, ≥: escaped, the output is plain ASCII.
+    assert out.isascii(), sorted({c for c in out if not c.isascii()})
+
+
+def _with_rule(derivation, rule: str):
+    steps = (*derivation.steps[:-1], replace(derivation.steps[-1], rule=rule))
+    return replace(derivation, steps=steps, title="50% of x_1 & {σ}")
+
+
+def test_latex_escapes_every_special_character_of_prose(catalogue):
+    d1 = catalogue["sigmoid_derivative"]
+    out = render.to_latex(d1)
+    assert r"\text{multiply by e\textasciicircum{}z/e\textasciicircum{}z}" in out
+    planted = render.to_latex(_with_rule(d1, "a_1 # b ~ c $ d \\ e"))
+    expected = r"a\_1 \# b \textasciitilde{} c \$ d \textbackslash{} e"
+    assert rf"\text{{{expected}}}" in planted
+    assert r"\subsection*{\texttt{sigmoid\_derivative}: 50\% of x\_1 \& \{$\sigma$\}}" in planted
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex"])
+def test_every_format_shows_facts_diff_check_and_notes(catalogue, fmt):
+    derivation = catalogue["batch_hessian"]  # has facts, notes and a sympy.diff check
+    out = render.render([derivation], fmt, as_list=False)
+    v = render.view(derivation)
+    assert v.facts and v.notes
+    facts = {"text": "facts:", "markdown": "*Facts:*", "latex": "Facts:"}[fmt]
+    assert facts in out
+    assert "agrees with sympy.diff of the definition".lower() in out.lower()
+    for note in v.notes:  # each note, in the format's own escaping
+        shown = render._tex_text(note) if fmt == "latex" else note
+        assert shown in out
+    for row in v.facts:
+        equation = " = ".join(
+            (render.tex if fmt != "text" else render.text)(e) for e in row.equation
+        )
+        assert equation.split(" = ")[-1] in out
+
+
+def test_view_rows_carry_the_method_and_continuation(catalogue):
+    d1 = catalogue["sigmoid_derivative"]
+    v = render.view(d1)
+    assert [r.index for r in v.steps] == [r.index for r in d1.proof.steps]
+    assert [r.method for r in v.steps] == [r.method for r in d1.proof.steps]
+    assert v.steps[0].method == "as written" and v.steps[1].method == "cancel"
+    assert not v.steps[0].continued
+    assert v.closed_forms[0].rhs == d1.closed_forms[0].rhs and v.matches_sympy_diff
+    assert v.verdict == d1.proof.verdict == "proved"
 
 
 def test_json_contract(catalogue):
@@ -55,15 +106,28 @@ def test_json_contract(catalogue):
             "title",
             "source",
             "steps",
+            "facts",
             "closed_form",
             "matches_sympy_diff",
+            "notes",
             "verdict",
         }
         assert set(entry["closed_form"]) == {"text", "latex"}
+        derivation = catalogue[entry["name"]]
         for index, step in enumerate(entry["steps"], start=1):
-            assert set(step) == {"index", "rule", "text", "latex", "verdict"}
+            assert set(step) == {"index", "rule", "text", "latex", "verdict", "method"}
             assert step["index"] == index and step["verdict"] == "proved"
             assert " = " in step["text"] and step["rule"]
+            assert step["method"] == derivation.proof.steps[index - 1].method
+        assert [f["rule"] for f in entry["facts"]] == [f.rule for f in derivation.facts]
+        assert [f["index"] for f in entry["facts"]] == list(range(1, len(derivation.facts) + 1))
+        assert entry["notes"] == list(derivation.notes)
         assert entry["matches_sympy_diff"] is True and entry["verdict"] == "proved"
     single = json.loads(render.render([catalogue["bce_logit_gradient"]], "json", as_list=False))
     assert single["closed_form"]["text"] == "L'(u) = σ(u) - p"
+    assert any(entry["facts"] for entry in out) and any(entry["notes"] for entry in out)
+
+
+def test_unknown_format_is_a_clear_error(catalogue):
+    with pytest.raises(BceCheckError, match="unknown format 'html'; allowed: text, markdown"):
+        render.render([catalogue["sigmoid_derivative"]], "html", as_list=False)
