@@ -12,7 +12,10 @@ order, which is counter order, so the merged report equals a one-process run's.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -82,8 +85,28 @@ def _encode(totals: dict[str, Totals]) -> np.ndarray:
     return np.frombuffer(json.dumps(state).encode(), dtype=np.uint8)
 
 
+@contextmanager
+def _stdout_to_stderr():
+    """Send file descriptor 1 to stderr for a while: gloo greets on stdout ("[Gloo] Rank 0 is
+    connected ..."), which would corrupt ``--json`` output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _gather(data: np.ndarray) -> list[bytes]:
     """Every process's bytes, in process order (two all-gathers: lengths, then padded data)."""
+    with _stdout_to_stderr():
+        return _gather_quietly(data)
+
+
+def _gather_quietly(data: np.ndarray) -> list[bytes]:
     from jax.experimental import multihost_utils
 
     lengths = multihost_utils.process_allgather(np.array([data.size], dtype=np.int64))

@@ -208,7 +208,10 @@ def _layout(problem, name: str) -> tuple[int, int | None, tuple]:
         raise DomainError(
             f"--exhaustive takes closed forms of one real scalar argument (and at most one "
             f"other scalar on a grid); {problem.name} has arguments "
-            f"{', '.join(f'{a} in {domains[a]}' for a in problem.arguments)}"
+            + ", ".join(
+                f"{a} in {domains[a]}" + (" (a vector or matrix)" if a in shaped else "")
+                for a in problem.arguments
+            )
         )
     if not others:
         return index, None, (0.0,)
@@ -265,6 +268,14 @@ def check(
 def _floats_host(o: int) -> np.float32:
     bits = o if o >= 0 else (-o - 1) | 0x80000000
     return np.array(bits, dtype=np.uint32).view(np.float32)[()]
+
+
+def points(names: list[str], lo: float = -FLOAT32_MAX, hi: float = FLOAT32_MAX) -> int:
+    """How many points ``verify_exhaustive`` checks (float32 values × grid values)."""
+    from .verify import jobs
+
+    n = bounds(lo, hi)[1]
+    return sum(n * len(_layout(j.problem, j.name)[2]) for j in jobs(names, 1, 0))
 
 
 def verify_exhaustive(
