@@ -58,9 +58,9 @@ def bounds(lo: float = -FLOAT32_MAX, hi: float = FLOAT32_MAX) -> tuple[int, int]
     if lo > hi:
         raise DomainError(f"range must have LO ≤ HI, got [{lo!r}, {hi!r}]")
     first, last = np.float32(lo), np.float32(hi)
-    if first < lo:  # rounding moved the end outside: step inward
+    if float(first) < lo:  # rounding moved the end outside: step inward (compared in float64)
         first = np.nextafter(first, np.float32(np.inf))
-    if last > hi:
+    if float(last) > hi:
         last = np.nextafter(last, np.float32(-np.inf))
     if first > last:
         raise DomainError(f"no float32 value lies in [{lo!r}, {hi!r}]")
