@@ -53,16 +53,19 @@ def initialize(coordinator: str, num_processes: int, process_id: int) -> None:
 
 
 def processes() -> int:
-    """How many processes this run has (1 unless ``initialize`` was called)."""
+    """How many processes this run has (1 unless ``initialize`` was called).
+
+    Asked without starting a JAX backend when there is no process group, so a parent
+    that only hands work to worker processes does not start one."""
     import jax
 
-    return jax.process_count()
+    return jax.process_count() if jax.distributed.is_initialized() else 1
 
 
 def process_index() -> int:
     import jax
 
-    return jax.process_index()
+    return jax.process_index() if jax.distributed.is_initialized() else 0
 
 
 def share(start: int, stop: int, index: int, count: int) -> tuple[int, int]:
