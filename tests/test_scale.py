@@ -20,6 +20,7 @@ import pytest
 from bce_check import exhaustive, verify
 from bce_check.cli import main
 from bce_check.exhaustive import bounds, check, ordered, ulp32
+from bce_check.harness import run
 
 SAMPLES = 3_000  # over two chunks of 1,024 per device: the merge across steps is exercised
 TWO_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2", "BCE_CHECK_CACHE": "off"}
@@ -103,15 +104,14 @@ def test_exhaustive_walks_every_u_at_each_p_of_the_grid():
 
 
 def test_the_plan_is_made_once_per_run(monkeypatch):
-    planned = verify.jobs(["sigmoid_derivative", "bce_logit_gradient"], 2_000, 1)
+    planned = verify.jobs(["bce_logit_gradient"], SAMPLES, 9)
 
     def again(*args, **kwargs):
         raise AssertionError("the plan was made again")
 
     monkeypatch.setattr(verify, "jobs", again)
-    names = ["sigmoid_derivative", "bce_logit_gradient"]
-    report = verify.verify_many(names, 2_000, 1, planned=planned)
-    assert report.ok and {r.name for r in report.results} == set(names)
+    report = verify.verify_many(["bce_logit_gradient"], SAMPLES, 9, planned=planned)
+    assert report.ok and {r.name for r in report.results} == {"bce_logit_gradient"}
 
 
 @pytest.mark.parametrize(
@@ -142,6 +142,14 @@ def test_two_devices_give_the_one_device_report():
             one = verify(name, {SAMPLES}, seed=7).to_dict()
             two = verify(name, {SAMPLES}, seed=7, devices="all").to_dict()
             same[name] = one == two and len(one["results"]) >= 4
+        import contextlib, io
+        from bce_check.cli import main
+        out = io.StringIO()
+        argv = ["verify", "bce_logit_gradient", "--samples", "{SAMPLES}", "--seed", "7", "--json"]
+        with contextlib.redirect_stdout(out):
+            code = main([*argv, "--devices", "all"])
+        one = verify("bce_logit_gradient", {SAMPLES}, seed=7).to_dict()
+        same["cli"] = code == 0 and json.loads(out.getvalue())["results"] == one["results"]
         one = verify_exhaustive(["sigmoid_derivative"], -2.0, -1.999).to_dict()
         two = verify_exhaustive(["sigmoid_derivative"], -2.0, -1.999, devices=2).to_dict()
         same["exhaustive"] = one == two
@@ -153,8 +161,31 @@ def test_two_devices_give_the_one_device_report():
     assert json.loads(out.stdout.splitlines()[-1]) == {
         "bce_logit_gradient": True,
         "batch_gradient": True,
+        "cli": True,
         "exhaustive": True,
     }
+
+
+def test_totals_of_two_shares_merge_to_the_whole_run(monkeypatch):
+    """The cross-process merge without processes: the gather returns both shares' bytes."""
+    from bce_check import _distributed
+    from bce_check.harness import local_sweep
+
+    captured = {}
+
+    def sweep(job, start, stop, progress=None):
+        middle = 1_500  # not a chunk boundary
+        shares = [local_sweep(job, start, middle), local_sweep(job, middle, stop)]
+        monkeypatch.setattr(
+            _distributed, "_gather", lambda _: [bytes(_distributed._encode(t)) for t in shares]
+        )
+        captured["merged"] = _distributed.merge(shares[0])
+        return captured["merged"]
+
+    problem = verify.problem("bce_logit_gradient")
+    merged = run(problem, SAMPLES, 9, sweep=sweep)
+    whole = run(problem, SAMPLES, 9)
+    assert merged.results == whole.results and whole.results[0].points == SAMPLES
 
 
 def _free_port() -> int:
