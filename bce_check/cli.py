@@ -17,6 +17,9 @@ import click
 import derivations
 from derivations import BceCheckError, Derivation
 
+from ._scale_cli import begin, exhaustive_points, exhaustive_report, prints
+from ._scale_cli import options as scale_options
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -102,25 +105,44 @@ def prove(name: str | None, all_: bool, fmt: str) -> int:
     show_default=True,
     help="Random shapes per vector or matrix closed form (each compiles anew).",
 )
+@scale_options
 def verify(
-    name: str | None, all_: bool, samples: int, seed: int, dtype: str, as_json: bool, shapes: int
+    name: str | None,
+    all_: bool,
+    samples: int,
+    seed: int,
+    dtype: str,
+    as_json: bool,
+    shapes: int,
+    **scale,
 ) -> int:
     """Check emitted closed forms against jax.grad, forward mode, finite differences
     and complex step on random inputs, extremes included."""
     _use_compilation_cache()
-    from .verify import WORKERS, plan, verify_many
+    begin(scale, dtype)
+    from .verify import WORKERS, jobs, verify_many
 
     started = time.perf_counter()
     selected = [d.name for d in _selected(name, all_)]
-    total = sum(count for n in selected for _, count in plan(n, samples, seed, shapes))
-    show_progress = not as_json and sys.stderr.isatty()
+    planned = [] if scale["exhaustive"] else jobs(selected, samples, seed, shapes)
+    show_progress = not as_json and sys.stderr.isatty() and prints()
     with click.progressbar(
-        length=total, label="verifying", file=sys.stderr, hidden=not show_progress
+        length=sum(j.count for j in planned) or exhaustive_points(selected, scale),
+        label="verifying",
+        file=sys.stderr,
+        hidden=not show_progress,
     ) as bar:
-        workers = min(WORKERS, os.cpu_count() or 1)
-        report = verify_many(selected, samples, seed, dtype, bar.update, workers, shapes)
+        if scale["exhaustive"]:
+            report = exhaustive_report(selected, scale, bar.update)
+        else:
+            workers = min(WORKERS, os.cpu_count() or 1)
+            report = verify_many(
+                selected, samples, seed, dtype, bar.update, workers, shapes,
+                planned=planned, devices=scale["devices"],
+            )  # fmt: skip
     report = replace(report, seconds=time.perf_counter() - started)  # wall, not summed
-    click.echo(report.to_json() if as_json else str(report))
+    if prints():
+        click.echo(report.to_json() if as_json else str(report))
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

@@ -151,20 +151,63 @@ def _pilot_scale(problem: Problem, index: int, seed: int, dtype: str, chunk: int
     return max(float(largest(jnp.uint32(seed))), float(np.finfo(dtype).tiny))
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """What a sweep over a counter range needs: the stages' keys, the seed and the scale."""
+
+    problem: Problem  # its grad is the candidate, its draw the inputs
+    key: Problem  # the reference stage's cache key (the problem without its candidate)
+    dtype: str
+    analytic_f: Callable | None
+    scale_fn: Callable | None
+    chunk: int
+    seed: int
+    scale: float
+
+
+def local_sweep(job: Sweep, start: int, stop: int, progress=None) -> dict[str, Totals]:
+    """Points start … stop − 1 chunk by chunk on the default device: Totals per reference."""
+    import jax
+    import jax.numpy as jnp
+
+    references, evaluate = reference_stage(
+        job.key, job.dtype, job.analytic_f, job.scale_fn, job.chunk
+    )
+    reduce = reduce_stage()
+    totals = {r: Totals() for r in references}
+    for first in range(start, stop, job.chunk):
+        count = min(job.chunk, stop - first)
+        args, s, values = evaluate(jnp.uint32(job.seed), jnp.uint32(first), job.scale)
+        candidate = candidate_stage(job.problem.grad, s.shape[1])(args)
+        stats = jax.device_get(reduce(candidate, s, values, count))
+        inputs = [np.asarray(a) for a in args]  # on the CPU backend: host memory already
+        for reference, chunk_stats in zip(references, stats, strict=True):
+            chunk_stats["worst"] = [a[int(chunk_stats["worst"])] for a in inputs]
+            totals[reference].add(chunk_stats)
+        if progress is not None:
+            progress(count)
+    return totals
+
+
 def run(
     problem: Problem,
     samples: int = 1_000_000,
     seed: int = 0,
     dtype: str = "float64",
     progress: Callable[[int], None] | None = None,
+    sweep: Callable | None = None,
 ) -> Report:
-    """Check ``problem`` on ``samples`` seeded points; the same seed gives the same report."""
+    """Check ``problem`` on ``samples`` seeded points; the same seed gives the same report.
+
+    ``sweep`` runs the points' counter range and returns each reference's Totals
+    (default: ``local_sweep``, chunk by chunk on the default device; see
+    ``bce_check._devices`` for several devices and processes).
+    """
     _validate(problem, samples, dtype)
     if not isinstance(seed, int) or not 0 <= seed < 2**32:
         raise DomainError(f"seed must be a whole number from 0 to 2**32 - 1, got {seed!r}")
     enable_x64()
     import jax
-    import jax.numpy as jnp
 
     started = time.perf_counter()
     arguments = problem.arguments
@@ -187,21 +230,9 @@ def run(
         notes.append(f"{problem.name}: gradient scale s = {scale:.3g} (largest |jax.grad| seen)")
     # the reference stage depends on f, not on the candidate: key it without grad
     key = replace(problem, grad=None, name="")
-    references, evaluate = reference_stage(key, dtype, analytic_f, scale_fn, chunk)
-    reduce = reduce_stage()
-    totals = {r: Totals() for r in references}
-    for start in range(0, samples, chunk):
-        count = min(chunk, samples - start)
-        args, s, values = evaluate(jnp.uint32(seed), jnp.uint32(start), scale)
-        candidate = candidate_stage(problem.grad, s.shape[1])(args)
-        stats = jax.device_get(reduce(candidate, s, values, count))
-        inputs = [np.asarray(a) for a in args]  # on the CPU backend: host memory already
-        for reference, chunk_stats in zip(references, stats, strict=True):
-            chunk_stats["worst"] = [a[int(chunk_stats["worst"])] for a in inputs]
-            totals[reference].add(chunk_stats)
-        if progress is not None:
-            progress(count)
-    results = [totals[r].result(problem.name, r, dtype, arguments) for r in references]
+    job = Sweep(problem, key, dtype, analytic_f, scale_fn, chunk, seed, scale)
+    totals = (sweep or local_sweep)(job, 0, samples, progress)
+    results = [t.result(problem.name, r, dtype, arguments) for r, t in totals.items()]
     if analytic_f is None and problem.order != 0:
         results.append(
             Result(problem.name, "complex-step", dtype, 0, np.nan, np.nan, {}, SKIPPED, skipped)

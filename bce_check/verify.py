@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import zlib
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -116,23 +116,46 @@ def _problem(name: str, index: int, sizes: tuple) -> Problem:
     )
 
 
-def plan(name: str, samples: int, seed: int, shapes: int = 1) -> list[tuple[Problem, int]]:
-    """The problems a run of ``name`` checks, each with its number of points.
+@dataclass(frozen=True)
+class Job:
+    """One planned problem of a run: closed form ``form`` of ``name`` at ``sizes``, on ``count``
+    points.  Plain data (picklable): a worker process builds the Problem from it by name."""
+
+    name: str
+    form: int
+    sizes: tuple
+    count: int
+
+    @property
+    def problem(self) -> Problem:
+        return _problem(self.name, self.form, self.sizes)
+
+
+def jobs(names: list[str], samples: int, seed: int, shapes: int = 1) -> list[Job]:
+    """The problems a run of ``names`` checks, in report order: the run's plan, made once.
 
     A closed form of vector or matrix arguments is checked at ``shapes`` shapes drawn for
     this run, its samples shared among them (each shape compiles its own code).
     """
-    derivation = _compiled(name)[0]
     planned = []
-    for index in range(len(derivation.closed_forms)):
+    for name in names:
+        derivation = _compiled(name)[0]
         draws = shapes if _shape_symbols(derivation) else 1
-        for draw in range(draws):
-            sizes = shape(name, index, seed, draw)
-            problem = _problem(name, index, tuple(sizes.items()))
-            entries = sum(int(np.prod(s.shape)) for _, s in problem.samplers) if sizes else 1
-            count = samples if not sizes else max(MIN_INSTANCES, samples // (entries * draws))
-            planned.append((problem, count))
+        for index in range(len(derivation.closed_forms)):
+            for draw in range(draws):
+                sizes = tuple(shape(name, index, seed, draw).items())
+                count = samples
+                if sizes:
+                    samplers = _problem(name, index, sizes).samplers
+                    entries = sum(int(np.prod(s.shape)) for _, s in samplers)
+                    count = max(MIN_INSTANCES, samples // (entries * draws))
+                planned.append(Job(name, index, sizes, count))
     return planned
+
+
+def plan(name: str, samples: int, seed: int, shapes: int = 1) -> list[tuple[Problem, int]]:
+    """The problems a run of ``name`` checks, each with its number of points (see ``jobs``)."""
+    return [(job.problem, job.count) for job in jobs([name], samples, seed, shapes)]
 
 
 def problem(name: str) -> Problem:
@@ -149,16 +172,32 @@ def verify(
     dtype: str = "float64",
     progress: Callable[[int], None] | None = None,
     shapes: int = 1,
+    devices: int | str | None = None,
 ) -> Report:
-    """Check every emitted closed form of ``name`` (at this run's shapes)."""
-    return verify_many([name], samples, seed, dtype, progress, shapes=shapes)
+    """Check every emitted closed form of ``name`` (at this run's shapes).
+
+    ``devices``: None or 1 for the default device, N or ``"all"`` to share each chunk
+    of points among that many local JAX devices (``bce_check._devices``); the report
+    is the same.  Under ``jax.distributed`` each process checks its share of the
+    points and every process gets the merged report (``bce_check._distributed``).
+    """
+    return verify_many([name], samples, seed, dtype, progress, shapes=shapes, devices=devices)
 
 
-def _run_planned(job: tuple) -> Report:
-    """Run one planned problem: (name, index in its plan, samples, seed, dtype, shapes)."""
-    name, index, samples, seed, dtype, shapes = job
-    problem, count = plan(name, samples, seed, shapes)[index]
-    return run(problem, count, seed, dtype)
+def sweep_for(devices: int | str | None) -> Callable | None:
+    """The harness sweep for these local devices and this process count (None: the default)."""
+    from . import _distributed
+    from ._devices import local_devices, sharded_sweep
+
+    chosen = local_devices(devices) if devices not in (None, 1, "1") else []
+    sweep = sharded_sweep(chosen) if len(chosen) > 1 else None
+    return _distributed.sweep(sweep) if _distributed.processes() > 1 else sweep
+
+
+def _run_planned(item: tuple) -> tuple[int, Report]:
+    """Run one planned job: (index in the plan, Job, seed, dtype); the sweep stays default."""
+    index, job, seed, dtype = item
+    return index, run(job.problem, job.count, seed, dtype)
 
 
 def verify_many(
@@ -169,41 +208,38 @@ def verify_many(
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
     shapes: int = 1,
+    *,
+    planned: list[Job] | None = None,
+    devices: int | str | None = None,
 ) -> Report:
     """Check several derivations; the report lists their problems in plan order.
 
-    Most of a run is XLA compiling each problem's jitted stages.  With ``workers`` > 1
-    the problems are shared out among that many fresh (spawned) processes, each
-    building its problems by name from the same deterministic plan; as with any
-    spawned process, a script that calls this must guard its entry point with
-    ``if __name__ == "__main__":``.
+    ``planned``: the run's ``jobs(names, samples, seed, shapes)`` when the caller has
+    made them already.  Most of a run is XLA compiling each problem's jitted stages.
+    With ``workers`` > 1 (and the default device) the problems are shared out among
+    that many fresh (spawned) processes, each building its problems by name from its
+    Job; as with any spawned process, a script that calls this must guard its entry
+    point with ``if __name__ == "__main__":``.  With ``devices`` (see ``verify``) the
+    problems run one after another, each spread over the devices.
     """
-    planned = {name: plan(name, samples, seed, shapes) for name in names}
-    jobs = [
-        (name, i, samples, seed, dtype, shapes) for name in names for i in range(len(planned[name]))
-    ]
-    counts = [count for name in names for _, count in planned[name]]
-    workers = min(workers or 1, len(jobs))
+    planned = jobs(names, samples, seed, shapes) if planned is None else planned
+    sweep = sweep_for(devices)
+    items = [(i, job, seed, dtype) for i, job in enumerate(planned)]
+    workers = 1 if sweep is not None else min(workers or 1, len(items))
+    reports: list = [None] * len(items)
     if workers <= 1:
-        reports = []
-        for job, count in zip(jobs, counts, strict=True):
-            reports.append(_run_planned(job))
+        for index, job, _, _ in items:
+            reports[index] = run(job.problem, job.count, seed, dtype, sweep=sweep)
             if progress is not None:
-                progress(count)
+                progress(job.count)
     else:
         context = multiprocessing.get_context("spawn")  # JAX's threads do not survive a fork
         with context.Pool(workers) as pool:
-            reports = [None] * len(jobs)
-            for index, report in pool.imap_unordered(_indexed, enumerate(jobs)):
+            for index, report in pool.imap_unordered(_run_planned, items):
                 reports[index] = report
                 if progress is not None:
-                    progress(counts[index])
+                    progress(planned[index].count)
     total = reports[0]
     for report in reports[1:]:
         total = total + report
     return replace(total, samples=samples)  # per derivation, not a matrix problem's instances
-
-
-def _indexed(item: tuple[int, tuple]) -> tuple[int, Report]:
-    index, job = item
-    return index, _run_planned(job)
