@@ -23,11 +23,11 @@ from sympy import (
     sstr,
 )
 
-from derivations import FAILED, NUMERIC_ONLY, PROVED, Derivation, StepResult
+from derivations import FAILED, INCONCLUSIVE, NUMERIC_ONLY, PROVED, Derivation, StepResult
 
 from .notation import TexPrinter, TextPrinter, tex, text  # noqa: F401 (re-exported)
 
-MARKS = {PROVED: "✓", NUMERIC_ONLY: "≈", FAILED: "✗"}
+MARKS = {PROVED: "✓", NUMERIC_ONLY: "≈", INCONCLUSIVE: "?", FAILED: "✗"}
 LEGEND = "✓ proved by SymPy · ≈ numeric only (40 digits at 20 random points) · ✗ failed"
 RULE_COLUMN = 58  # text format: where the rule starts, unless the equation is longer
 
