@@ -117,17 +117,63 @@ def _values(both: Callable, point: list, dps: int) -> list:
         return [v if isinstance(v, mpmath.mpc) else mpmath.mpc(v) for v in values]
 
 
-def _at_point(both: Callable, point: list, split: int) -> tuple[_Outcome, str]:
-    """Do the sides agree at ``point``?  More digits until they agree or a difference settles."""
+class _Sides:
+    """Both sides of an equality as one program: plain values, and intervals on demand."""
+
+    def __init__(self, elements: list[Basic], symbols: list[Symbol], split: int) -> None:
+        self.elements, self.symbols, self.split = elements, symbols, split
+        self.values = program(elements, symbols) or lambdify(symbols, elements, "mpmath")
+        self._intervals: Callable | bool | None = False  # False: not built yet
+
+    def intervals(self) -> Callable | None:
+        """The interval program (None where ``program`` does not know a node)."""
+        if self._intervals is False:
+            self._intervals = program(self.elements, self.symbols, ctx=mpmath.iv)
+        return self._intervals
+
+    def apart(self, point: list, dps: int) -> bool | None:
+        """Are some two sides certainly different (disjoint intervals) at ``dps`` digits?
+        None when intervals cannot be computed here (then two precisions must agree)."""
+        intervals = self.intervals()
+        if intervals is None:
+            return None
+        saved = mpmath.iv.prec
+        try:
+            mpmath.iv.dps = dps
+            values = intervals(*[mpmath.iv.mpf(v) for v in point])
+        except POINT_ERRORS:  # an interval straddling a pole or a branch cut
+            return None
+        finally:
+            mpmath.iv.prec = saved
+        pairs = zip(values[: self.split], values[self.split :], strict=True)
+        return any(_disjoint(x, y) for x, y in pairs)
+
+
+def _disjoint(x, y) -> bool:
+    if not (hasattr(x, "a") and hasattr(y, "a")):  # complex intervals: not decided here
+        return False
+    return x.b < y.a or y.b < x.a
+
+
+def _at_point(sides: _Sides, point: list) -> tuple[_Outcome, str]:
+    """Do the sides agree at ``point``?  More digits until they agree or differ for sure.
+
+    A difference is settled when interval arithmetic at the same precision separates
+    the sides (rigorous: the exact values lie in disjoint intervals); where intervals
+    cannot be computed, when the values at two successive precisions agree.
+    """
     previous = None
     for dps in PRECISIONS:
-        values = _values(both, point, dps)
+        values = _values(sides.values, point, dps)
         with mpmath.workdps(dps):
-            pairs = list(zip(values[:split], values[split:], strict=True))
+            pairs = list(zip(values[: sides.split], values[sides.split :], strict=True))
             differing = [(x, y) for x, y in pairs if not _close(x, y)]
             if not differing:
                 return _Outcome.AGREE, ""
-            if previous is not None and all(map(_close, previous, values)):
+            apart = sides.apart(point, dps)
+            if apart is None and previous is not None:
+                apart = all(map(_close, previous, values))
+            if apart:
                 x, y = differing[0]
                 return _Outcome.DIFFER, f"{_shown(x)} vs {_shown(y)} (difference {_shown(x - y)})"
         previous = values
@@ -144,13 +190,13 @@ def numeric_agreement(a: Basic, b: Basic, domains: Mapping[Symbol, object], seed
     if missing:
         raise DomainError(f"no domain declared for {', '.join(map(str, missing))}")
     left, right = _elements(a), _elements(b)
-    both = program([*left, *right], symbols) or lambdify(symbols, [*left, *right], "mpmath")
+    sides = _Sides([*left, *right], symbols, len(left))
     rng = random.Random(seed)
     agreed = unsettled = 0
     for _ in range(3 * NUMERIC_POINTS):
         point = _draw(symbols, domains, where, rng)
         try:
-            outcome, values = _at_point(both, point, len(left))
+            outcome, values = _at_point(sides, point)
         except POINT_ERRORS:
             continue
         if outcome is _Outcome.DIFFER:
