@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -348,3 +350,16 @@ def test_expand_writes_the_abbreviations_out(catalogue):
     expanded = d4.expand(d4.definition)
     assert not expanded.has(yhat) and not expanded.has(z)
     assert expanded.free_symbols == d4.closed_forms[0].function.free_symbols
+
+
+ALGEBRA = Path(__file__).parent.parent / "docs" / "algebra.md"
+CITATION = re.compile(r"^docs/algebra\.md(?:, beyond)? (D[1-6])\b")
+
+
+@pytest.mark.parametrize("name", derivations.names())
+def test_every_source_cites_a_section_of_docs_algebra(catalogue, name):
+    cited = CITATION.match(catalogue[name].source)
+    assert cited, catalogue[name].source
+    headings = re.findall(r"^## (D[1-6]) ", ALGEBRA.read_text(encoding="utf-8"), re.MULTILINE)
+    assert cited.group(1) in headings
+    assert f"`{name}`" in ALGEBRA.read_text(encoding="utf-8")  # the page names the derivation
