@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 
 import mpmath
-from sympy import Basic, FiniteSet, Interval, S, Symbol, lambdify
+from sympy import Basic, FiniteSet, Interval, Rational, S, Symbol, lambdify
 from sympy.matrices import MatrixBase
 
 from ._mpmath import program
@@ -140,13 +140,20 @@ class _Sides:
         saved = mpmath.iv.prec
         try:
             mpmath.iv.dps = dps
-            values = intervals(*[mpmath.iv.mpf(v) for v in point])
+            values = intervals(*[_interval(v) for v in point])
         except POINT_ERRORS:  # an interval straddling a pole or a branch cut
             return None
         finally:
             mpmath.iv.prec = saved
         pairs = zip(values[: self.split], values[self.split :], strict=True)
         return any(_disjoint(x, y) for x, y in pairs)
+
+
+def _interval(v):
+    """A point's coordinate (a float, an int, a SymPy number) as an exact interval."""
+    if isinstance(v, Rational):
+        return mpmath.iv.mpf(int(v.p)) / int(v.q)
+    return mpmath.iv.mpf(v)
 
 
 def _disjoint(x, y) -> bool:
