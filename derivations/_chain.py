@@ -23,6 +23,7 @@ from ._matrix import MatrixDerivative, is_structured
 from ._proof import ClosedForm, Derivation, Proof, Step, StepResult
 from ._verdicts import PROVED, Check, worst
 from ._written import WrittenOut
+from .errors import DomainError, ExpressionError
 from .functions import to_exp_form
 
 _UNEVALUATED = (Derivative, Subs, Limit, UnevaluatedExpr)
@@ -95,6 +96,17 @@ def check_equal(
     ({m: 3, n: 2}: sizes for the matrix dimensions) and compared entry by entry, with
     ``abbreviations`` (ŷ: σ(z)) expanded.  ``seed`` fixes the random points.
     """
+    for name, side in (("a", a), ("b", b)):
+        if not isinstance(side, Basic):
+            raise ExpressionError(
+                f"check_equal: {name} must be a SymPy expression (parse text with "
+                f"derivations.parse); got {type(side).__name__} {side!r}"
+            )
+    if not isinstance(domains, Mapping):
+        raise DomainError(
+            f"check_equal: domains must map each symbol to its domain ({{u: S.Reals}}); "
+            f"got {type(domains).__name__} {domains!r}"
+        )
     shapes = tuple(shapes)
     written_out = bool(shapes or abbreviations) or is_structured(a) or is_structured(b)
     equalities = Equalities(

@@ -230,3 +230,27 @@ def test_a_derivation_whose_first_step_names_no_subject_is_refused():
 def test_a_symbol_without_a_domain_is_a_domain_error():
     with pytest.raises(derivations.DomainError, match="no domain declared for p"):
         check_equal(sigmoid(u) - p, sigmoid(u), {u: S.Reals}, 1)
+
+
+def test_the_public_check_equal_dispatches_scalars_and_matrices():
+    from sympy import MatrixSymbol
+
+    from derivations import check_equal as public
+
+    assert public(sigmoid(z), 1 - sigmoid(-z), {z: S.Reals}).verdict == PROVED
+    n = Symbol("n", integer=True, positive=True)
+    w = MatrixSymbol("w", n, 1)
+    shapes = ({n: 2}, {n: 3})
+    assert public(2 * w, w + w, {w: S.Reals}, shapes=shapes).verdict == PROVED
+    wrong = public(2 * w, 3 * w, {w: S.Reals}, shapes=shapes)
+    assert wrong.verdict == FAILED and "written out" not in wrong.method
+    assert "at n = 2" in wrong.method
+
+
+def test_the_public_check_equal_names_what_it_received():
+    from derivations import check_equal as public
+
+    with pytest.raises(ExpressionError, match="got str 'sigma\\(z\\)'"):
+        public("sigma(z)", sigmoid(z), {z: S.Reals})
+    with pytest.raises(derivations.DomainError, match="got list"):
+        public(sigmoid(z), sigmoid(z), [z])
