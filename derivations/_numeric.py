@@ -220,6 +220,6 @@ def numeric_agreement(a: Basic, b: Basic, domains: Mapping[Symbol, object], seed
         return Check(
             INCONCLUSIVE,
             f"agrees at {tried}; at {unsettled} the values did not settle within "
-            f"{PRECISIONS[-1]} digits (two precisions never agreed)",
+            f"{PRECISIONS[-1]} digits (neither agreement nor a certain difference)",
         )
     return Check(FAILED, f"could be evaluated at only {tried}")

@@ -1,5 +1,8 @@
 """Steps and derivations: the data a derivation is made of, and the proof it gets.
 
+The checker that produces the proof lives in ``_chain`` (``Derivation.proof`` calls it);
+what follows is the model it implements.
+
 A derivation is a chain ``lhs = e1 = e2 = …``: each step is one expression and the
 rule that produced it.  A step may start a new subject (``lhs=``), as docs/algebra.md
 does when it moves from σ(z) to 1 − σ(z) to dσ/dz.  The checker keeps, for each
