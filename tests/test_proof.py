@@ -205,6 +205,10 @@ def test_an_evaluation_that_never_settles_is_inconclusive_never_failed(monkeypat
     )
     derivation = Derivation("unsettled", "G = σ(u) − p", "test", LARGE_U, steps)
     assert derivation.proof.verdict == INCONCLUSIVE and not derivation.proof.ok
+    from bce_check.render import render  # every format shows the state (a mark of its own)
+
+    for fmt in ("text", "markdown", "latex", "json"):
+        assert "inconclusive" in render([derivation], fmt, as_list=False), fmt
 
 
 def test_verdicts_are_strings_and_worst_orders_them():
