@@ -1,22 +1,25 @@
 """The golden closed forms: every registered closed form as it was last reviewed.
 
-``derivations/golden/closed_forms.txt`` holds one line per closed form of every registered
-derivation, ``<emitted name>: <lhs> = <rhs>``, printed by ``bce_check.notation.text``.
+``derivations/golden/closed_forms.txt`` (package data of ``derivations``, read through
+``importlib.resources``, so that it ships in the wheel) holds one line per closed form
+of every registered derivation, ``<emitted name>: <lhs> = <rhs>``, printed by
+``bce_check.notation.text``.
 The emitted name is the derivation's name, plus ``_<suffix>`` for a closed form with a
 suffix (``logistic_regression_gradient_b``).  Only the right-hand side is read back,
-with the safe parser (``_parse.parse``); the left-hand side is for the reader.
+with the safe parser (``derivations.parse``); the left-hand side is for the reader.
 
 ``compare`` checks a golden right-hand side against a re-derived one with the proof's
-own equality check: ``check_equal`` for scalars, and for matrix results
-``_written.WrittenOut`` at the derivation's explicit shapes, entry by entry, as
-``_proof`` checks a closed form against sympy.diff.  So a closed form that is merely
+own equality check, ``derivations.check_equal``: scalars directly, matrix results
+written out at the derivation's explicit shapes and compared entry by entry, as the
+proof checks a closed form against sympy.diff.  So a closed form that is merely
 printed differently still matches its line; one that means something else does not.
 
 Regenerate the file deliberately, after a reviewed change, with::
 
     python -m bce_check.golden --write
 
-(without ``--write`` it only reports which lines changed meaning).  The printer lives
+(without ``--write`` it only reports which lines changed meaning; ``--write`` needs the
+file on disk: run it from a source checkout).  The printer lives
 in ``bce_check.notation``: this module lives in bce_check, which may import derivations
 (never the other way round).
 """
@@ -29,20 +32,28 @@ import sys
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from sympy import Basic, MatrixSymbol, Symbol
 
-from derivations import ClosedForm, Derivation, get, names
-from derivations._equality import FAILED, Check, check_equal
-from derivations._matrix import is_structured
-from derivations._parse import parse
-from derivations._written import WrittenOut
-from derivations.errors import ExpressionError
+from derivations import (
+    FAILED,
+    BceCheckError,
+    Check,
+    ClosedForm,
+    Derivation,
+    ExpressionError,
+    check_equal,
+    get,
+    names,
+    parse,
+)
 
 from .notation import text
 
-GOLDEN = Path(__file__).parent.parent / "derivations" / "golden" / "closed_forms.txt"
+GOLDEN: Traversable = resources.files("derivations").joinpath("golden", "closed_forms.txt")
 UPDATE = "python -m bce_check.golden --write"
 HEADER = """\
 # Golden closed forms: every closed form of every registered derivation, as
@@ -51,7 +62,7 @@ HEADER = """\
 # One line per closed form:   <emitted name>: <lhs> = <rhs>
 # The emitted name is the derivation's name, plus _<suffix> when the closed form has
 # one. Only the right-hand side (after the first " = ") is read, by the safe parser
-# derivations._parse; the left-hand side is for the reader.
+# derivations.parse; the left-hand side is for the reader.
 #
 # tests/test_golden.py re-derives every closed form and checks it equal to its line
 # here (symbolically, matrices entry by entry at the derivation's explicit shapes): it
@@ -65,6 +76,10 @@ HEADER = """\
 """
 
 
+class GoldenFileError(BceCheckError, ValueError):
+    """A golden file that cannot be read: a malformed or repeated line, a name printed twice."""
+
+
 @dataclass(frozen=True)
 class GoldenLine:
     """One line of a golden file: a closed form's name, its two sides, where it stands."""
@@ -73,16 +88,20 @@ class GoldenLine:
     lhs: str
     rhs: str
     line: int
-    path: Path = GOLDEN
+    path: Traversable = GOLDEN
 
     @property
     def where(self) -> str:
         """``derivations/golden/closed_forms.txt:12``: relative to the working directory."""
-        try:
-            shown = self.path.resolve().relative_to(Path.cwd())
-        except ValueError:
-            shown = self.path
-        return f"{shown}:{self.line}"
+        return f"{_shown(self.path)}:{self.line}"
+
+
+def _shown(path: Traversable) -> str:
+    """A path relative to the working directory where it lies below it."""
+    try:
+        return str(Path(str(path)).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _text() -> Callable[[Basic], str]:
@@ -112,8 +131,8 @@ def file_text(derivations: Sequence[Derivation]) -> str:
     return HEADER + "\n" + "\n".join(lines) + "\n"
 
 
-def read(path: Path = GOLDEN) -> dict[str, GoldenLine]:
-    """The golden lines by name; a malformed or repeated line is a ValueError naming it."""
+def read(path: Traversable = GOLDEN) -> dict[str, GoldenLine]:
+    """The golden lines by name; a malformed or repeated line is a GoldenFileError naming it."""
     golden: dict[str, GoldenLine] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
@@ -121,9 +140,13 @@ def read(path: Path = GOLDEN) -> dict[str, GoldenLine]:
         name, colon, equation = line.partition(": ")
         lhs, equals, rhs = equation.partition(" = ")
         if not (colon and equals and name.isidentifier()):
-            raise ValueError(f"{path}:{number}: expected 'name: lhs = rhs', got {line!r}")
+            raise GoldenFileError(
+                f"{_shown(path)}:{number}: expected 'name: lhs = rhs', got {line!r}"
+            )
         if name in golden:
-            raise ValueError(f"{path}:{number}: {name} repeats line {golden[name].line}")
+            raise GoldenFileError(
+                f"{_shown(path)}:{number}: {name!r} repeats line {golden[name].line}"
+            )
         golden[name] = GoldenLine(name, lhs, rhs, number, path)
     return golden
 
@@ -138,7 +161,10 @@ def symbol_table(derivation: Derivation) -> dict[str, Basic]:
     for symbol in symbols:
         shown = text(symbol)
         if table.setdefault(shown, symbol) != symbol:
-            raise ValueError(f"{derivation.name}: {table[shown]} and {symbol} both print {shown}")
+            raise GoldenFileError(
+                f"{derivation.name}: {table[shown]} and {symbol} both print {shown!r}; "
+                "each argument must print under a name of its own"
+            )
     return table
 
 
@@ -154,11 +180,14 @@ def compare(derivation: Derivation, closed: ClosedForm, golden_rhs: str) -> Chec
         parsed = parse(golden_rhs, symbol_table(derivation))
     except ExpressionError as error:
         return Check(FAILED, f"the golden text does not parse: {error}")
-    seed = _seed(emitted_name(derivation, closed))
-    if derivation.structured or is_structured(parsed):
-        written = WrittenOut(derivation.domains, derivation.abbreviations)
-        return written.check([parsed, closed.rhs], derivation.shapes, {}, seed)
-    return check_equal(parsed, closed.rhs, derivation.domains, seed)
+    return check_equal(
+        parsed,
+        closed.rhs,
+        derivation.domains,
+        _seed(emitted_name(derivation, closed)),
+        shapes=derivation.shapes,
+        abbreviations=derivation.abbreviations,
+    )
 
 
 def _readable(method: str, table: Mapping[str, Basic]) -> str:
@@ -194,12 +223,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--path", type=Path, default=GOLDEN, help="the golden file")
     options = parser.parse_args(argv)
     catalogue = [get(name) for name in names()]
-    if options.write:
-        options.path.parent.mkdir(parents=True, exist_ok=True)
-        options.path.write_text(file_text(catalogue), encoding="utf-8")
-        print(f"wrote {sum(len(d.closed_forms) for d in catalogue)} closed forms to {options.path}")
-        return 0
-    golden, current = read(options.path), closed_forms(catalogue)
+    try:
+        if options.write:
+            path = Path(str(options.path))  # the packaged file lies on disk in a checkout
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(file_text(catalogue), encoding="utf-8")
+            print(f"wrote {sum(len(d.closed_forms) for d in catalogue)} closed forms to {path}")
+            return 0
+        golden = read(options.path)
+    except (OSError, GoldenFileError) as error:
+        print(f"python -m bce_check.golden: {error}", file=sys.stderr)
+        return 2
+    current = closed_forms(catalogue)
     stale = [name for name in golden if name not in current]
     for name in stale:
         print(f"{name}: golden line {golden[name].where} names no registered closed form")

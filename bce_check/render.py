@@ -16,13 +16,16 @@ from collections.abc import Callable, Sequence
 
 from sympy import Basic
 
-from derivations import FAILED, NUMERIC_ONLY, PROVED, BceCheckError, Derivation
+from derivations import FAILED, INCONCLUSIVE, NUMERIC_ONLY, PROVED, BceCheckError, Derivation
 
 from .notation import TexPrinter, TextPrinter, tex, text
 from .view import Result, Row, View, view
 
-MARKS = {PROVED: "✓", NUMERIC_ONLY: "≈", FAILED: "✗"}
-LEGEND = "✓ proved by SymPy · ≈ numeric only (40 digits at 20 random points) · ✗ failed"
+MARKS = {PROVED: "✓", NUMERIC_ONLY: "≈", INCONCLUSIVE: "?", FAILED: "✗"}
+LEGEND = (
+    "✓ proved by SymPy · ≈ numeric only (40 digits at 20 random points) · "
+    "? inconclusive · ✗ failed"
+)
 RULE_COLUMN = 58  # text format: where the rule starts, unless the equation is longer
 
 

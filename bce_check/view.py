@@ -22,9 +22,11 @@ from dataclasses import dataclass
 
 from sympy import Basic, FiniteSet, Interval, Range, S, Symbol, sstr
 
-from derivations import FAILED, NUMERIC_ONLY, Derivation, StepResult
+from derivations import NUMERIC_ONLY, PROVED, Derivation, StepResult, worst
 
 from .notation import text
+
+OK = (PROVED, NUMERIC_ONLY)  # the verdicts that establish an equality
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,12 @@ class View:
     @property
     def matches_sympy_diff(self) -> bool:
         """Does every closed form agree with sympy.diff of its definition?"""
-        return bool(self.closed_forms) and all(c.verdict != FAILED for c in self.closed_forms)
+        return bool(self.closed_forms) and all(c.verdict in OK for c in self.closed_forms)
 
     @property
     def sympy_diff(self) -> Result | None:
-        """The worst of the closed forms' checks (failed before numeric-only before proved)."""
-        order = {FAILED: 0, NUMERIC_ONLY: 1}
-        ranked = sorted(self.closed_forms, key=lambda c: order.get(c.verdict, 2))
-        return ranked[0] if ranked else None
+        """The worst of the closed forms' checks (``derivations.worst``)."""
+        return worst(self.closed_forms)
 
 
 def domain_text(symbol: Symbol, domain: Basic) -> str:

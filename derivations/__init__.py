@@ -4,14 +4,21 @@ The registry maps each derivation's name to the module whose ``derive()`` builds
 it (or to ``module:function`` where one module holds several, as the three
 regularised gradients do); ``get(name)`` returns a fresh :class:`Derivation`.
 Pure SymPy: nothing in this package imports NumPy or JAX.
+
+The checking API, for expressions of one's own: ``parse(text, symbols)`` reads maths
+text into SymPy through a whitelist grammar (never ``eval``), and
+``check_equal(a, b, domains)`` says whether two expressions are equal on their
+domains (a ``Check``: a ``Verdict`` and how it was reached), matrices written out.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from ._equality import FAILED, NUMERIC_ONLY, PROVED
+from ._chain import check_equal
+from ._parse import parse
 from ._proof import ClosedForm, Derivation, Proof, Step, StepResult
+from ._verdicts import FAILED, INCONCLUSIVE, NUMERIC_ONLY, PROVED, Check, Verdict, worst
 from .errors import BceCheckError, DomainError, ExpressionError, UnknownDerivation
 
 # name -> "module" (its derive()) or "module:function"
@@ -31,9 +38,11 @@ _REGISTRY: dict[str, str] = {
 
 __all__ = [
     "FAILED",
+    "INCONCLUSIVE",
     "NUMERIC_ONLY",
     "PROVED",
     "BceCheckError",
+    "Check",
     "ClosedForm",
     "Derivation",
     "DomainError",
@@ -42,8 +51,12 @@ __all__ = [
     "Step",
     "StepResult",
     "UnknownDerivation",
+    "Verdict",
+    "check_equal",
     "get",
     "names",
+    "parse",
+    "worst",
 ]
 
 

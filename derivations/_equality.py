@@ -1,37 +1,34 @@
-"""Is a == b? Two independent witnesses: SymPy reducing a − b to 0, and mpmath at 60 digits.
+"""Is a == b? Two independent witnesses: SymPy reducing a − b to 0, and mpmath at 60+ digits.
 
-The verdicts:
+The verdicts (``_verdicts``):
 
 * ``proved``: the two sides agree numerically *and* one of the symbolic strategies
   below reduces their difference to exactly 0;
 * ``numeric-only``: they agree to NUMERIC_DIGITS digits at NUMERIC_POINTS random
-  points of the symbols' domains, but no strategy closed the difference;
-* ``failed``: they disagree at some point (or cannot be evaluated at enough points).
+  points of the symbols' domains (``_numeric``), but no strategy closed the difference;
+* ``inconclusive``: the numeric witness did not settle within its budget of digits
+  (the strategies are not tried: a symbolic zero is never taken on its own);
+* ``failed``: they disagree at some point, with the values settled at two precisions
+  (or cannot be evaluated at enough points).
 
 Numeric evidence never yields ``proved``, and a symbolic zero that numerics
 contradict (an assumption SymPy used that the domain does not grant) is ``failed``.
 
 Both sides may be explicit matrices (``derivations._matrix`` writes matrix expressions
-out at small shapes): they are compared entry by entry.  A domain is a SymPy set for
-one symbol, or, for a tuple of symbols drawn together (the free coordinates of a point
-on the probability simplex), an object with ``sample(rng)`` returning one value each.
+out at small shapes): they are compared entry by entry.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import mpmath
 from sympy import (
     Add,
     Basic,
     Dummy,
-    FiniteSet,
     Interval,
     Mul,
-    S,
     Symbol,
     cancel,
     count_ops,
@@ -40,37 +37,26 @@ from sympy import (
     expand_log,
     factor,
     fraction,
-    lambdify,
     log,
     simplify,
     together,
 )
-from sympy.matrices import MatrixBase, ShapeError
+from sympy.matrices import ShapeError
 
-from ._mpmath import program
+from ._numeric import (
+    NUMERIC_DIGITS,
+    NUMERIC_POINTS,
+    PRECISIONS,
+    REAL_RANGE,
+    RETRY_DPS,
+    WORKING_DPS,
+    _elements,
+    numeric_agreement,
+)
+from ._verdicts import FAILED, INCONCLUSIVE, NUMERIC_ONLY, PROVED, Check, Verdict, worst
 from .functions import to_exp_form
 
-PROVED = "proved"
-NUMERIC_ONLY = "numeric-only"
-FAILED = "failed"
-
-NUMERIC_POINTS = 20  # random points per equality: a wrong step is off almost everywhere
-NUMERIC_DIGITS = 40  # agreement required, relative to the larger side
-WORKING_DPS = 60  # 20 digits of headroom: cancellation at |x| <= 8 costs at most ~8 of them
-REAL_RANGE = 8.0  # reals are drawn uniformly from [-8, 8], see WORKING_DPS
-# Written-out matrices put products such as x_iᵀθ (|x_iᵀθ| up to 3·8·8 + 8 = 200) under
-# σ, where 1 − σ loses up to ~90 digits to cancellation: a point where the sides differ
-# at WORKING_DPS is evaluated again with this many digits before it counts against them.
-RETRY_DPS = 250
 SIMPLIFY_MAX_OPS = 400  # simplify() is the slow last resort; skipped on larger differences
-
-
-@dataclass(frozen=True)
-class Check:
-    """The outcome of checking one equality: a verdict and what established it."""
-
-    verdict: str
-    method: str
 
 
 @dataclass(frozen=True)
@@ -189,10 +175,6 @@ EXPLICIT_ORDER = (
 )
 
 
-def _elements(expr: Basic) -> list[Basic]:
-    return list(expr) if isinstance(expr, MatrixBase) else [expr]
-
-
 def symbolic_zero(
     difference: Basic, domains: Mapping | None = None, order: tuple[str, ...] | None = None
 ) -> str | None:
@@ -205,92 +187,6 @@ def symbolic_zero(
     for name in order or by_name:
         if all(by_name[name].apply(e, domains or {}) == 0 for e in elements):
             return name
-    return None
-
-
-def _sample(domain, rng: random.Random):
-    if hasattr(domain, "sample"):  # a joint domain (a tuple of symbols drawn together)
-        return domain.sample(rng)
-    if domain == S.Reals:
-        return rng.uniform(-REAL_RANGE, REAL_RANGE)
-    if isinstance(domain, Interval):
-        lo = max(float(domain.start), -REAL_RANGE)
-        hi = min(float(domain.end), REAL_RANGE)
-        return rng.uniform(lo, hi)
-    if isinstance(domain, FiniteSet):
-        return rng.choice(sorted(domain, key=float))
-    if domain in (S.Naturals, S.Naturals0):
-        return rng.randint(1, 6)
-    raise TypeError(f"cannot sample from domain {domain}")
-
-
-def _value(x) -> mpmath.mpc:
-    return mpmath.mpc(x) if not isinstance(x, mpmath.mpc) else x
-
-
-def _where(domains: Mapping) -> dict[Basic, tuple[object, object]]:
-    """symbol -> (key, position): a plain symbol is its own key; a tuple key draws jointly."""
-    where = {}
-    for key in domains:
-        if isinstance(key, tuple):
-            where.update({s: (key, i) for i, s in enumerate(key)})
-        else:
-            where[key] = (key, None)
-    return where
-
-
-def _draw(symbols: list, domains: Mapping, where: Mapping, rng: random.Random) -> list:
-    """One random point: symbols in order, each joint key drawn once, when first needed."""
-    drawn: dict = {}
-    point = []
-    for s in symbols:
-        key, position = where[s]
-        if key not in drawn:
-            drawn[key] = _sample(domains[key], rng)
-        point.append(drawn[key] if position is None else drawn[key][position])
-    return point
-
-
-def numeric_agreement(
-    a: Basic, b: Basic, domains: Mapping[Symbol, object], seed: int
-) -> tuple[bool, str]:
-    """Evaluate both sides at random points with mpmath; (agree, description)."""
-    symbols = sorted((a.free_symbols | b.free_symbols), key=str)
-    where = _where(domains)
-    missing = [s for s in symbols if s not in where]
-    if missing:
-        raise ValueError(f"no domain declared for {', '.join(map(str, missing))}")
-    left_elements, right_elements = _elements(a), _elements(b)
-    elements = [*left_elements, *right_elements]
-    both = program(elements, symbols) or lambdify(symbols, elements, modules="mpmath")
-    split = len(left_elements)
-    rng = random.Random(seed)
-    agreed = 0
-    for _ in range(3 * NUMERIC_POINTS):
-        point = _draw(symbols, domains, where, rng)
-        try:
-            difference = _difference(both, point, split, WORKING_DPS)
-            if difference is not None:
-                difference = _difference(both, point, split, RETRY_DPS)
-        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-            continue
-        if difference is not None:
-            where_ = ", ".join(f"{s}={float(v):.6g}" for s, v in zip(symbols, point, strict=True))
-            return False, f"differs at {where_}: {difference}"
-        agreed += 1
-        if agreed == NUMERIC_POINTS:
-            return True, f"agrees to {NUMERIC_DIGITS} digits at {agreed} random points"
-    return False, f"could be evaluated at only {agreed} of {3 * NUMERIC_POINTS} random points"
-
-
-def _difference(both: Callable, point: list, split: int, dps: int) -> str | None:
-    """Both sides at ``point`` with ``dps`` digits: None if they agree, else the two values."""
-    with mpmath.workdps(dps):
-        values = [_value(v) for v in both(*[mpmath.mpf(v) for v in point])]
-        tolerance = mpmath.mpf(10) ** (-NUMERIC_DIGITS)
-        for x, y in zip(values[:split], values[split:], strict=True):
-            if abs(x - y) > tolerance * max(abs(x), abs(y), mpmath.mpf(10) ** -10):
-                return f"{mpmath.nstr(x, 12)} vs {mpmath.nstr(y, 12)}"
     return None
 
 
@@ -312,13 +208,38 @@ def check_equal(
     if shapes[0] != shapes[1]:
         shown = " vs ".join("×".join(map(str, s)) if s else "scalar" for s in shapes)
         return Check(FAILED, f"shapes differ: {shown}")
-    agree, description = numeric_agreement(a, b, domains, seed)
-    if not agree:
-        return Check(FAILED, description)
+    numeric = numeric_agreement(a, b, domains, seed)
+    if numeric.verdict != NUMERIC_ONLY:  # failed, or inconclusive: no symbolic zero overrides
+        return numeric
     try:
         strategy = symbolic_zero(a - b, domains, order)
     except ShapeError as error:  # pragma: no cover - shapes were compared above
         return Check(FAILED, str(error))
     if strategy is None:
-        return Check(NUMERIC_ONLY, f"{description}; no SymPy strategy reduced the difference to 0")
+        return Check(
+            NUMERIC_ONLY, f"{numeric.method}; no SymPy strategy reduced the difference to 0"
+        )
     return Check(PROVED, strategy)
+
+
+__all__ = [
+    "EXPLICIT_ORDER",
+    "FAILED",
+    "INCONCLUSIVE",
+    "NUMERIC_DIGITS",
+    "NUMERIC_ONLY",
+    "NUMERIC_POINTS",
+    "PRECISIONS",
+    "PROVED",
+    "REAL_RANGE",
+    "RETRY_DPS",
+    "STRATEGIES",
+    "WORKING_DPS",
+    "Check",
+    "Strategy",
+    "Verdict",
+    "check_equal",
+    "numeric_agreement",
+    "symbolic_zero",
+    "worst",
+]

@@ -45,6 +45,7 @@ from sympy.core.sympify import _sympify
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from .errors import ExpressionError
 from .functions import to_exp_form
 
 STRUCTURE = (MatrixExpr, MatrixElement, Sum, Product)  # what makes an expression "matrix"
@@ -103,7 +104,7 @@ def _differentiate(f: Basic, v: Basic) -> Basic:
         return v.applyfunc(lambda entry: diff(f, entry))
     if f.cols == 1 and v.cols == 1:
         return ImmutableMatrix(f.rows, v.rows, lambda i, j: diff(f[i, 0], v[j, 0]))
-    raise ValueError(f"∂f/∂v is defined here for columns f and v, not {f.shape} by {v.shape}")
+    raise ExpressionError(f"∂f/∂v is defined here for columns f and v, not {f.shape} by {v.shape}")
 
 
 class Explicit:
@@ -137,10 +138,10 @@ class Explicit:
 
     def _entries(self, symbol: MatrixSymbol) -> ImmutableMatrix:
         if symbol not in self.declared:
-            raise ValueError(f"no domain declared for {symbol.name}")
+            raise ExpressionError(f"no domain declared for {symbol.name}")
         rows, cols = symbol.shape
         if not (rows.is_Integer and cols.is_Integer):
-            raise ValueError(f"{symbol.name} is {rows}×{cols}: no size given for its shape")
+            raise ExpressionError(f"{symbol.name} is {rows}×{cols}: no size given for its shape")
         domain = self.declared[symbol]
         entries = [
             Symbol(f"{symbol.name}_{i}_{j}", **_assumptions(domain))
@@ -201,7 +202,9 @@ class Explicit:
     def _expand(self, e: Sum | Product, stop: frozenset) -> Basic:
         (index, low, high), *rest = e.limits
         if not (low.is_Integer and high.is_Integer):
-            raise ValueError(f"{e.func.__name__} over {index} from {low} to {high}: no size given")
+            raise ExpressionError(
+                f"{e.func.__name__} over {index} from {low} to {high}: no size given"
+            )
         body = e.func(e.function, *rest) if rest else e.function
         terms = [self._evaluate(body.xreplace({index: k}), stop) for k in range(low, high + 1)]
         return Add(*terms) if isinstance(e, Sum) else Mul(*terms)

@@ -1,7 +1,10 @@
-"""Steps, derivations, and the checker that walks a derivation's chain of steps.
+"""Steps and derivations: the data a derivation is made of, and the proof it gets.
+
+The checker that produces the proof lives in ``_chain`` (``Derivation.proof`` calls it);
+what follows is the model it implements.
 
 A derivation is a chain ``lhs = e1 = e2 = …``: each step is one expression and the
-rule that produced it.  A step may start a new subject (``lhs=``), as ALGEBRA.md
+rule that produced it.  A step may start a new subject (``lhs=``), as docs/algebra.md
 does when it moves from σ(z) to 1 − σ(z) to dσ/dz.  The checker keeps, for each
 subject, the latest expression proved equal to it; the *meaning* of a new
 subject is its expression with known subjects substituted, σ and softplus written
@@ -20,21 +23,15 @@ matrices, index forms and sums are written out entry by entry and compared
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import pairwise
 
-from sympy import Basic, Derivative, Eq, Limit, S, Subs, Symbol, UnevaluatedExpr, diff
-from sympy.core.function import AppliedUndef
+from sympy import Basic, Eq, S, Symbol
 
-from ._equality import FAILED, NUMERIC_ONLY, PROVED, Check, check_equal
-from ._matrix import MatrixDerivative, is_structured
-from ._written import WrittenOut
-from .functions import to_exp_form
-
-_UNEVALUATED = (Derivative, Subs, Limit, UnevaluatedExpr)
+from ._matrix import is_structured
+from ._verdicts import PROVED, Check, Verdict, worst
+from .errors import ExpressionError
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ class StepResult:
     index: int
     step: Step
     lhs: Basic
-    verdict: str
+    verdict: Verdict
     method: str
 
 
@@ -103,23 +100,18 @@ class Proof:
     @property
     def sympy_diff(self) -> Check | None:
         """The worst independent check (None when there is none)."""
-        for verdict in (FAILED, NUMERIC_ONLY, PROVED):
-            for check in self.independent:
-                if check.verdict == verdict:
-                    return check
-        return None
+        return worst(self.independent)
 
     @property
-    def verdict(self) -> str:
-        verdicts = [r.verdict for r in (*self.steps, *self.facts)]
-        verdicts += [c.verdict for c in self.independent]
-        if FAILED in verdicts:
-            return FAILED
-        return NUMERIC_ONLY if NUMERIC_ONLY in verdicts else PROVED
+    def verdict(self) -> Verdict:
+        """The worst verdict of the steps, the facts and the independent checks."""
+        weakest = worst(r.verdict for r in (*self.steps, *self.facts, *self.independent))
+        return PROVED if weakest is None else Verdict(weakest)
 
     @property
     def ok(self) -> bool:
-        return self.verdict != FAILED
+        """Proved or numeric-only: no step failed or was left inconclusive."""
+        return self.verdict.ok
 
 
 @dataclass(frozen=True, repr=False)
@@ -161,7 +153,11 @@ class Derivation:
 
     def __post_init__(self) -> None:
         if not self.steps or self.steps[0].lhs is None:
-            raise ValueError(f"{self.name}: the first step must name its subject (lhs=)")
+            got = f"Step({self.steps[0].expr}, lhs=None)" if self.steps else "no steps"
+            raise ExpressionError(
+                f"derivation {self.name!r}: the first step must name its subject "
+                f"(Step(expr, lhs=...)); got {got}"
+            )
         if not self.arguments:
             object.__setattr__(self, "arguments", tuple(self.domains))
         if not self.closed_forms:
@@ -185,6 +181,9 @@ class Derivation:
 
     @cached_property
     def proof(self) -> Proof:
+        """Every step, fact and closed form checked (``_chain.check``), once."""
+        from ._chain import check  # the checker reads these classes: imported when needed
+
         return check(self)
 
     def expand(self, expr: Basic) -> Basic:
@@ -200,114 +199,3 @@ class Derivation:
         members = [e for s in lines for e in (s.lhs, *s.via, s.expr) if e is not None]
         members += [e for c in self.closed_forms for e in (c.rhs, c.function)]
         return bool(self.abbreviations or self.shapes) or any(map(is_structured, members))
-
-
-def _meaning(expr: Basic, known: Mapping[Basic, Basic]) -> Basic:
-    """What a subject stands for: known subjects substituted, σ in exp form, d/dx done."""
-    expr = to_exp_form(expr.xreplace(dict(known)))
-    return expr.doit() if expr.has(*_UNEVALUATED) else expr
-
-
-def _is_new_name(lhs: Basic, known: Mapping[Basic, Basic], derivation: Derivation) -> bool:
-    if lhs in known or lhs in derivation.abbreviations:
-        return False
-    if isinstance(lhs, AppliedUndef):
-        return True
-    return isinstance(lhs, Symbol) and lhs not in derivation.domains
-
-
-def _check_chain(chain: list[Basic], domains, seed: int) -> Check:
-    """Check consecutive members of a chain equal; the worst verdict wins."""
-    checks = [check_equal(a, b, domains, seed + i) for i, (a, b) in enumerate(pairwise(chain))]
-    for verdict in (FAILED, NUMERIC_ONLY):
-        bad = [c for c in checks if c.verdict == verdict]
-        if bad:
-            return bad[0]
-    return Check(PROVED, "; ".join(dict.fromkeys(c.method for c in checks)))
-
-
-def _seed(name: str, index: int) -> int:
-    return zlib.crc32(f"{name}:{index}".encode()) * 1000
-
-
-def _check_step(
-    derivation: Derivation,
-    index: int,
-    step: Step,
-    subject: Basic,
-    previous,
-    known,
-    names,
-    written: WrittenOut,
-) -> StepResult:
-    if step.lhs is None or step.lhs == subject:
-        chain = [previous, *step.via, step.expr]
-        lhs = subject
-    elif _is_new_name(step.lhs, known, derivation):
-        chain = [*step.via, step.expr]
-        lhs = step.lhs
-    elif derivation.structured:
-        chain = [step.lhs.xreplace(dict(known)), *step.via, step.expr]
-        lhs = step.lhs
-    else:
-        chain = [_meaning(step.lhs, known), *step.via, step.expr]
-        lhs = step.lhs
-    if len(chain) == 1:
-        return StepResult(index, step, lhs, PROVED, f"definition of {lhs}")
-    seed = _seed(derivation.name, index)
-    if derivation.structured:
-        shapes = step.shapes or derivation.shapes
-        result = written.check(chain, shapes, names, seed)
-    else:
-        chain = [_meaning(e, {}) for e in chain]
-        result = _check_chain(chain, derivation.domains, seed)
-    return StepResult(index, step, lhs, result.verdict, result.method)
-
-
-def _is_name(lhs: Basic, known, derivation: Derivation, names) -> bool:
-    return lhs in names or _is_new_name(lhs, known, derivation)
-
-
-def check(derivation: Derivation) -> Proof:
-    """Check every step against the one before, then the facts, then sympy.diff."""
-    known: dict[Basic, Basic] = {}
-    names: dict[Basic, Basic] = {}  # subjects that are names (BCE, L(u)): what they stand for
-    written = WrittenOut(derivation.domains, derivation.abbreviations)
-    results: list[StepResult] = []
-    subject, previous = None, None
-    for index, step in enumerate(derivation.steps, start=1):
-        result = _check_step(derivation, index, step, subject, previous, known, names, written)
-        results.append(result)
-        if step.lhs is not None and _is_name(step.lhs, known, derivation, names):
-            names[step.lhs] = step.expr
-        subject, previous = result.lhs, step.expr
-        known[subject] = step.expr
-        if subject in names:
-            names[subject] = step.expr
-    facts = [
-        _check_step(derivation, 1000 + i, fact, None, None, known, names, written)
-        for i, fact in enumerate(derivation.facts, start=1)
-    ]
-    independent = tuple(
-        _check_independently(derivation, closed, i, written)
-        for i, closed in enumerate(derivation.closed_forms)
-    )
-    return Proof(tuple(results), tuple(facts), independent)
-
-
-def _check_independently(
-    derivation: Derivation, closed: ClosedForm, index: int, written: WrittenOut
-) -> Check:
-    """A closed form against sympy.diff of its function (or the function itself)."""
-    seed = _seed(derivation.name, -1 - index)
-    if derivation.structured:
-        if any(getattr(v, "is_Matrix", False) for v in closed.wrt):
-            reference = MatrixDerivative(closed.function, *closed.wrt)
-        elif closed.wrt:
-            reference = Derivative(closed.function, *closed.wrt, evaluate=False)
-        else:
-            reference = closed.function
-        return written.check([closed.rhs, reference], derivation.shapes, {}, seed)
-    function = to_exp_form(closed.function)
-    reference = diff(function, *closed.wrt) if closed.wrt else function
-    return check_equal(to_exp_form(closed.rhs), reference, derivation.domains, seed)

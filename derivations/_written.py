@@ -17,8 +17,10 @@ from itertools import pairwise
 from sympy import Basic, ImmutableMatrix
 from sympy.matrices import MatrixBase, ShapeError
 
-from ._equality import EXPLICIT_ORDER, FAILED, NUMERIC_ONLY, PROVED, Check, check_equal
+from ._equality import EXPLICIT_ORDER, check_equal
 from ._matrix import depends_on, written_out
+from ._verdicts import FAILED, PROVED, Check, worst
+from .errors import ExpressionError
 
 
 def _shape_text(sizes: Mapping) -> str:
@@ -48,16 +50,17 @@ class WrittenOut:
             where = f" at {_shape_text(shape)}" if shape else ""
             try:
                 values, domains = written_out(chain, shape, names, self.domains)
-            except (ValueError, TypeError, IndexError, ShapeError) as error:
+            # What a wrong step can cause (sizes that do not align, an index past its
+            # range, no size or domain for a symbol); anything else is a bug: it raises.
+            except (ShapeError, IndexError, ExpressionError) as error:
                 checks.append(Check(FAILED, f"cannot be written out{where}: {error}"))
                 continue
             for i, (a, b) in enumerate(pairwise(values)):
                 check = self._values(a, b, domains, seed + 100 * number + i)
                 checks.append(Check(check.verdict, check.method + where))
-        for verdict in (FAILED, NUMERIC_ONLY):
-            bad = [c for c in checks if c.verdict == verdict]
-            if bad:
-                return bad[0]
+        weakest = worst(checks)
+        if weakest is not None and weakest.verdict != PROVED:
+            return weakest
         methods = dict.fromkeys(c.method.split(" at ")[0] for c in checks)
         shown = "; ".join(_shape_text(s) for s in shapes if s)
         return Check(PROVED, "; ".join(methods) + (f" (written out at {shown})" if shown else ""))

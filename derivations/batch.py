@@ -1,6 +1,6 @@
 """D5 batch_gradient: ∇J(θ) = (1/m)·Xᵀ(σ(Xθ) − y), and the gradient-descent step.
 
-Follows ALGEBRA.md D5: the mean BCE of m examples in index form (h_i = σ(x_iᵀθ)),
+Follows docs/algebra.md D5: the mean BCE of m examples in index form (h_i = σ(x_iᵀθ)),
 its partial derivative ∂J/∂θ_j, the gradient stacked over j as a matrix expression,
 and one step of gradient descent.  The model below (X, θ, y, J) is shared by the
 results beyond the documents (``hessian.py``, ``regularised.py``).
@@ -104,7 +104,7 @@ def derive() -> Derivation:
     return Derivation(
         name="batch_gradient",
         title="∇J(θ) = (1/m)·Xᵀ(σ(Xθ) − y)",
-        source="ALGEBRA.md D5 (article on logistic regression and cross-entropy)",
+        source="docs/algebra.md D5 (article on logistic regression and cross-entropy)",
         domains={**DOMAINS, alpha: Interval.open(0, oo), j: Range(n)},
         arguments=(X, theta, y),
         abbreviations={h: elementwise(sigmoid, X * theta)},

@@ -1,6 +1,6 @@
 """D2 bce_logit_gradient: dL/du = σ(u) − p for binary cross-entropy with a soft label p.
 
-Follows ALGEBRA.md D2 line for line: the loss is written in terms of the logit u,
+Follows docs/algebra.md D2 line for line: the loss is written in terms of the logit u,
 simplified to −p·u + log(1 + e^u), differentiated, and σ is recognised in the result.
 """
 
@@ -19,7 +19,7 @@ def derive() -> Derivation:
     return Derivation(
         name="bce_logit_gradient",
         title="dL/du = σ(u) − p",
-        source="ALGEBRA.md D2 (Q&A answer on the derivative of BCE w.r.t. the sigmoid's input)",
+        source="docs/algebra.md D2 (Q&A answer on the derivative of BCE w.r.t. the logit)",
         domains={u: S.Reals, p: Interval(0, 1)},
         wrt=(u,),
         scale=S.One,  # |σ(u) − p| ≤ 1: σ and p both lie in [0, 1]

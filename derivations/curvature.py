@@ -1,6 +1,6 @@
 """bce_second_derivative: L''(u) = σ(u)(1 − σ(u)) > 0, so D2's loss is strictly convex in u.
 
-Beyond the documents (ALGEBRA.md lists it among D2's facts): D2's loss differentiated
+Beyond the documents (docs/algebra.md lists it among D2's facts): D2's loss differentiated
 twice.  The second derivative is taken of σ's exp form, never from σ's own derivative
 rule, and σ(1 − σ) is recognised in the result as D1 does.
 """
@@ -20,7 +20,7 @@ def derive() -> Derivation:
     return Derivation(
         name="bce_second_derivative",
         title="L''(u) = σ(u)(1 − σ(u)) > 0",
-        source="beyond the documents: ALGEBRA.md D2, facts (the curvature of BCE in the logit)",
+        source="docs/algebra.md, beyond D2 (the curvature of BCE in the logit)",
         domains={u: S.Reals, p: Interval(0, 1)},
         wrt=(u, u),
         scale=S.One,  # σ(1 − σ) is made of σ and 1 − σ, each at most 1 (the product ≤ 1/4)

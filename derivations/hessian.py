@@ -1,6 +1,6 @@
 """batch_hessian: ∇²J(θ) = (1/m)·Xᵀ·diag(h∘(1 − h))·X, h = σ(Xθ), positive semidefinite.
 
-Beyond the documents (ALGEBRA.md D5, "same family"): the mean BCE of batch_gradient
+Beyond the documents (docs/algebra.md D5, "same family"): the mean BCE of batch_gradient
 differentiated twice.  In index form ∂²J/∂θ_j∂θ_k = (1/m)·Σ_i h_i(1 − h_i)·x_ij·x_ik
 (D1 under the chain rule), stacked into a matrix; and for any v, vᵀ∇²J v is a sum of
 terms h_i(1 − h_i)(x_iᵀv)² ≥ 0, so the Hessian is positive semidefinite and J is convex.
@@ -56,7 +56,7 @@ def derive() -> Derivation:
     return Derivation(
         name="batch_hessian",
         title="∇²J(θ) = (1/m)·Xᵀ·diag(h∘(1 − h))·X",
-        source="beyond the documents: ALGEBRA.md D5, same family (convexity of the mean BCE)",
+        source="docs/algebra.md, beyond D5 (convexity of the mean BCE)",
         domains={**DOMAINS, j: Range(n), k: Range(n), v: S.Reals},
         arguments=(X, theta, y),
         abbreviations={h: elementwise(sigmoid, X * theta)},

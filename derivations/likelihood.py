@@ -1,6 +1,6 @@
 """D3 bce_from_likelihood: binary cross-entropy is the Bernoulli negative log-likelihood.
 
-Follows ALGEBRA.md D3: the Bernoulli model of one label, −log of it (the loss of one
+Follows docs/algebra.md D3: the Bernoulli model of one label, −log of it (the loss of one
 example, the closed form), the likelihood of N i.i.d. examples, its log, and BCE as
 the negative mean.  The lines about N examples (a product and sums over i) are checked
 by writing them out at N = 3 and N = 2 (``_matrix.py``): SymPy does not expand the log
@@ -50,7 +50,7 @@ def derive() -> Derivation:
     return Derivation(
         name="bce_from_likelihood",
         title="BCE = −(1/N)·Σ log P(y_i | ŷ_i), P(y | ŷ) = ŷ^y·(1 − ŷ)^(1 − y)",
-        source="ALGEBRA.md D3 (study note on BCE from maximum likelihood)",
+        source="docs/algebra.md D3 (study note on BCE from maximum likelihood)",
         domains={
             yhat: Interval.open(0, 1),
             y: FiniteSet(0, 1),

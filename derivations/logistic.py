@@ -1,6 +1,6 @@
 """D4 logistic_regression_gradient: ∂BCE/∂W = (ŷ − y)·x and ∂BCE/∂b = ŷ − y, one example.
 
-Follows ALGEBRA.md D4 with the textbook's names: z = Wᵀx + b and ŷ = σ(z) are
+Follows docs/algebra.md D4 with the textbook's names: z = Wᵀx + b and ŷ = σ(z) are
 abbreviations, so the steps read ∂BCE/∂ŷ, ∂ŷ/∂z, ∂BCE/∂z.  Each chain-rule step is
 checked for what it means: ∂BCE/∂ŷ differentiates with ŷ as the variable, ∂BCE/∂z
 differentiates BCE with ŷ = σ(z) written out, and ∂BCE/∂W_j with everything written
@@ -54,7 +54,7 @@ def derive() -> Derivation:
     return Derivation(
         name="logistic_regression_gradient",
         title="∂BCE/∂W = (ŷ − y)·x, ∂BCE/∂b = ŷ − y",
-        source="ALGEBRA.md D4 (article on logistic regression and cross-entropy)",
+        source="docs/algebra.md D4 (article on logistic regression and cross-entropy)",
         domains={W: S.Reals, b: S.Reals, x: S.Reals, y: FiniteSet(0, 1), j: Range(n)},
         arguments=(W, b, x, y),
         abbreviations={z: linear, yhat: sigmoid(z)},

@@ -1,6 +1,6 @@
 """Regularised batch gradients: L2, L1 and elastic net added to batch_gradient's J(θ).
 
-Beyond the documents (ALGEBRA.md D5, "same family").  Each derivation adds a penalty
+Beyond the documents (docs/algebra.md D5, "same family").  Each derivation adds a penalty
 to the mean BCE J(θ) of batch_gradient, differentiates the penalty in index form
 (∂/∂θ_j), stacks it over j, and adds it to ∇J(θ) by linearity:
 
@@ -87,7 +87,7 @@ def _regularised(
     return Derivation(
         name=name,
         title=title,
-        source="beyond the documents: ALGEBRA.md D5, same family (regularisation)",
+        source="docs/algebra.md, beyond D5 (regularisation)",
         domains=domains,
         arguments=(X, theta, y, *parameters),
         abbreviations={J: mean_bce()},

@@ -1,6 +1,6 @@
 """D1 sigmoid_derivative: σ'(z) = σ(z)(1 − σ(z)), derived from σ(z) = 1/(1 + e^{−z}).
 
-Follows ALGEBRA.md D1 line for line.  The derivative is taken of the exp form
+Follows docs/algebra.md D1 line for line.  The derivative is taken of the exp form
 (power rule and chain rule on (1 + e^{−z})^{−1}); σ's own derivative rule in
 ``functions.py`` is the theorem this module proves, never an input to it.
 """
@@ -20,7 +20,7 @@ def derive() -> Derivation:
     return Derivation(
         name="sigmoid_derivative",
         title="σ'(z) = σ(z)(1 − σ(z))",
-        source="ALGEBRA.md D1 (Q&A answer on dBCE/du; study note on the sigmoid derivative)",
+        source="docs/algebra.md D1 (Q&A answer on dBCE/du; study note on the sigmoid derivative)",
         domains={z: S.Reals},
         wrt=(z,),
         scale=S.One,  # σ' = σ·(1 − σ) is made of σ and 1 − σ, each at most 1 (σ' itself ≤ 1/4)

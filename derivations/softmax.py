@@ -1,6 +1,6 @@
 """D6 softmax_cross_entropy: ∂CE/∂z = softmax(z) − y, and K = 2 gives back BCE.
 
-Follows ALGEBRA.md D6: softmax s_i = e^{z_i}/Σ_k e^{z_k}, its Jacobian by the quotient
+Follows docs/algebra.md D6: softmax s_i = e^{z_i}/Σ_k e^{z_k}, its Jacobian by the quotient
 rule, cross-entropy against a label y on the probability simplex (entries ≥ 0,
 Σ_k y_k = 1: ``sets.SIMPLEX``), its log-sum-exp form, its gradient, and the reduction
 at K = 2 to D2's binary cross-entropy with u = z_1 − z_0 and p = y_1, proved as an
@@ -56,7 +56,7 @@ def derive() -> Derivation:
     return Derivation(
         name="softmax_cross_entropy",
         title="∂CE/∂z = softmax(z) − y",
-        source="ALGEBRA.md D6 (article on logistic regression and cross-entropy)",
+        source="docs/algebra.md D6 (article on logistic regression and cross-entropy)",
         domains={z: S.Reals, y: SIMPLEX, i: Range(K), j: Range(K)},
         arguments=(z, y),
         abbreviations={s: softmax(z)},

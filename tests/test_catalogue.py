@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -35,7 +37,7 @@ from sympy.core.cache import clear_cache
 
 import derivations
 from bce_check import render
-from derivations import FAILED, PROVED, Derivation, Step
+from derivations import FAILED, PROVED, Derivation
 from derivations._equality import check_equal
 from derivations._matrix import Explicit, MatrixDerivative, is_structured
 from derivations._mpmath import program
@@ -62,9 +64,12 @@ CLOSED_FORMS = {
 }
 SUFFIXES = {"logistic_regression_gradient": ["", "b"], "softmax_cross_entropy": ["", "jacobian"]}
 WRITTEN_OUT = [name for name in CLOSED_FORMS if name not in ("bce_second_derivative",)]
-# Every step of the catalogue is proved; a step allowed to be numeric-only would be listed
-# here with its reason (tests/test_proof.py asserts `proved` for all the others).
-NUMERIC_ONLY_ALLOWED: dict[tuple[str, int], str] = {}
+# The derivations with matrix arguments (W, x, X, θ, z, y as columns or matrices).
+WITH_MATRICES = [
+    name
+    for name in derivations.names()
+    if any(getattr(a, "shape", None) for a in derivations.get(name).arguments)
+]
 
 
 def _with_step(derivation: Derivation, index: int, **changes) -> Derivation:
@@ -80,7 +85,6 @@ def test_the_catalogue_in_order():
         "bce_logit_gradient",
         *CLOSED_FORMS,
     ]
-    assert NUMERIC_ONLY_ALLOWED == {}
 
 
 @pytest.mark.parametrize("name", list(CLOSED_FORMS))
@@ -128,12 +132,16 @@ def test_written_out_derivations_say_why_and_where(catalogue, name):
             assert "(written out at " in result.method
 
 
-@pytest.mark.parametrize("name", [n for n in WRITTEN_OUT if "gradient" in n or "hessian" in n])
-def test_matrix_shapes_are_not_square(catalogue, name):
-    # m = 3, n = 2 and m = 2, n = 3: X in place of Xᵀ cannot hide behind a square X.
-    shapes = catalogue[name].shapes
-    if m in shapes[0]:
-        assert [(s[m], s[n]) for s in shapes] == [(3, 2), (2, 3)]
+@pytest.mark.parametrize("name", WITH_MATRICES)
+def test_matrix_arguments_are_never_square_at_the_explicit_shapes(catalogue, name):
+    # m = 3, n = 2 and m = 2, n = 3: X in place of Xᵀ cannot hide behind a square X, nor
+    # W·xᵀ behind Wᵀ·x; two shapes, so that a size used in place of another shows.
+    derivation = catalogue[name]
+    assert len(derivation.shapes) >= 2
+    matrices = [a for a in derivation.arguments if getattr(a, "shape", None)]
+    for shape in derivation.shapes:
+        sizes = [tuple(int(d.xreplace(dict(shape))) for d in a.shape) for a in matrices]
+        assert all(rows != cols for rows, cols in sizes), (shape, matrices, sizes)
 
 
 def test_a_transposed_matrix_step_fails_at_the_explicit_shapes():
@@ -320,8 +328,8 @@ def test_a_step_holding_at_k2_only_is_checked_at_its_own_shapes():
 
 def test_steps_of_new_names_are_definitions():
     d3 = derivations.get("bce_from_likelihood")
-    assert d3.proof.steps[0].method == "definition of P(y, yhat)"
-    assert isinstance(d3.steps[0], Step)
+    first = d3.proof.steps[0]
+    assert (first.verdict, first.method) == (PROVED, "definition of P(y, yhat)")
 
 
 def test_matrix_derivations_do_not_use_the_derivative_rule_of_sigma(monkeypatch):
@@ -342,3 +350,16 @@ def test_expand_writes_the_abbreviations_out(catalogue):
     expanded = d4.expand(d4.definition)
     assert not expanded.has(yhat) and not expanded.has(z)
     assert expanded.free_symbols == d4.closed_forms[0].function.free_symbols
+
+
+ALGEBRA = Path(__file__).parent.parent / "docs" / "algebra.md"
+CITATION = re.compile(r"^docs/algebra\.md(?:, beyond)? (D[1-6])\b")
+
+
+@pytest.mark.parametrize("name", derivations.names())
+def test_every_source_cites_a_section_of_docs_algebra(catalogue, name):
+    cited = CITATION.match(catalogue[name].source)
+    assert cited, catalogue[name].source
+    headings = re.findall(r"^## (D[1-6]) ", ALGEBRA.read_text(encoding="utf-8"), re.MULTILINE)
+    assert cited.group(1) in headings
+    assert f"`{name}`" in ALGEBRA.read_text(encoding="utf-8")  # the page names the derivation

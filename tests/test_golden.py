@@ -8,6 +8,11 @@ fails with both texts and the check's finding; one that only prints differently 
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +23,7 @@ import derivations
 from bce_check.golden import (
     GOLDEN,
     UPDATE,
+    GoldenFileError,
     GoldenLine,
     closed_forms,
     compare,
@@ -181,11 +187,64 @@ def test_the_golden_file_is_regenerated_only_on_request(tmp_path: Path) -> None:
     assert lines.keys() == GOLDEN_LINES.keys()
     assert written.read_text(encoding="utf-8").startswith("# Golden closed forms")
     assert main(["--path", str(written)]) == 0  # a fresh file matches itself
-    assert GOLDEN.exists()
+    assert GOLDEN.is_file()
 
 
 def test_a_malformed_golden_line_is_refused(tmp_path: Path) -> None:
     broken = tmp_path / "closed_forms.txt"
     broken.write_text("# header\nsigmoid_derivative σ(z)\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"closed_forms\.txt:2: expected 'name: lhs = rhs'"):
+    with pytest.raises(GoldenFileError, match=r"closed_forms\.txt:2: expected 'name: lhs = rhs'"):
         read(broken)
+
+
+def test_a_repeated_golden_line_is_refused(tmp_path: Path) -> None:
+    twice = tmp_path / "closed_forms.txt"
+    twice.write_text("a: x = 1\nb: y = 2\na: x = 3\n", encoding="utf-8")
+    with pytest.raises(GoldenFileError, match=r"closed_forms\.txt:3: 'a' repeats line 1"):
+        read(twice)
+
+
+def test_a_missing_golden_file_exits_2_naming_it(tmp_path: Path, capsys) -> None:
+    assert main(["--path", str(tmp_path / "nowhere.txt")]) == 2
+    assert "nowhere.txt" in capsys.readouterr().err
+
+
+ROOT = Path(__file__).parent.parent
+GOLDEN_IN_WHEEL = "derivations/golden/closed_forms.txt"
+
+
+def test_the_golden_file_ships_in_the_wheel_and_is_read_from_it(tmp_path: Path) -> None:
+    """Build the wheel (from a copy: the build writes build/ and *.egg-info next to the
+    sources), find the golden file in it, and run ``python -m bce_check.golden`` from
+    the unpacked wheel, outside any source checkout.
+    """
+    source = tmp_path / "source"
+    source.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", source)
+    shutil.copy(ROOT / "README.md", source)
+    for package in ("derivations", "bce_check"):
+        shutil.copytree(
+            ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    subprocess.run([*pip, "-w", str(tmp_path / "dist"), str(source)], check=True, timeout=120)
+    (wheel,) = (tmp_path / "dist").glob("bce_check-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = archive.read(GOLDEN_IN_WHEEL).decode("utf-8")
+        archive.extractall(tmp_path / "installed")
+    assert shipped == (ROOT / GOLDEN_IN_WHEEL).read_text(encoding="utf-8")
+    where = tmp_path / "elsewhere"
+    where.mkdir()
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path / "installed")}
+    run = subprocess.run(
+        [sys.executable, "-c", "import bce_check.golden as g; print(g.__file__); g.main([])"],
+        cwd=where,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    first, *_, last = run.stdout.splitlines()
+    assert first.startswith(str(tmp_path / "installed"))  # not the editable checkout
+    assert last == "all match"

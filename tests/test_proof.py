@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import Derivative, Integer, Interval, S, Symbol, atan, diff, exp, oo, pi
+from sympy import Add, Derivative, Integer, Interval, Rational, S, Symbol, atan, diff, exp, oo, pi
 from sympy.core.cache import clear_cache
 
 import derivations
-from derivations import FAILED, NUMERIC_ONLY, PROVED, Derivation, Step, UnknownDerivation
+from derivations import (
+    FAILED,
+    INCONCLUSIVE,
+    NUMERIC_ONLY,
+    PROVED,
+    Check,
+    Derivation,
+    ExpressionError,
+    Step,
+    UnknownDerivation,
+    Verdict,
+)
 from derivations._equality import check_equal
-from derivations.functions import sigmoid, softplus
+from derivations._numeric import numeric_agreement
+from derivations._verdicts import worst
+from derivations.functions import sigmoid, softplus, to_exp_form
 
 z = Symbol("z", real=True)
 
@@ -135,3 +150,111 @@ def test_checker_fails_any_perturbation(a, c, k):
     left = a * sigmoid(z)
     right = a * (1 - sigmoid(-z)) + Integer(c) * z**k / 10**6
     assert check_equal(left, right, {z: S.Reals}, seed=c + 10 * k).verdict == FAILED
+
+
+# Issue 8, item 8: a true identity whose terms cancel at size 10^323 (u = 6.5).
+u, p = Symbol("u", real=True), Symbol("p", real=True)
+CANCELLING = (u**2 - 1) ** 200 - (u - 1) ** 200 * (u + 1) ** 200  # = 0, exactly
+BCE_DOMAINS = {u: S.Reals, p: Interval(0, 1)}
+# On [5, 8] every point cancels terms of at least 24^200 ≈ 10^276: 250 digits never settle
+# there, 1000 always do.
+LARGE_U = {u: Interval(5, 8), p: Interval(0, 1)}
+
+
+def test_a_true_identity_that_cancels_beyond_250_digits_is_not_failed():
+    derivation = Derivation(
+        name="cancelling",
+        title="σ(u) − p + 0 = σ(u) − p",
+        source="issue 8, item 8",
+        domains=BCE_DOMAINS,
+        steps=(
+            Step(sigmoid(u) - p + CANCELLING, lhs=Symbol("G"), rule="definition"),
+            Step(sigmoid(u) - p, rule="the polynomial terms cancel"),
+        ),
+    )
+    step = derivation.proof.steps[1]
+    assert step.verdict == PROVED, step.method
+    # Where every point needs more than 250 digits, the 1000-digit evaluations agree.
+    sides = (to_exp_form(sigmoid(u) - p + CANCELLING), to_exp_form(sigmoid(u) - p))
+    numeric = numeric_agreement(*sides, LARGE_U, 7)
+    assert numeric.verdict == NUMERIC_ONLY, numeric
+
+
+def test_a_difference_hidden_under_the_cancellation_still_fails():
+    check = check_equal(
+        sigmoid(u) - p + CANCELLING + Rational(1, 10**30), sigmoid(u) - p, LARGE_U, 7
+    )
+    assert check.verdict == FAILED
+    assert "differs at " in check.method and "(difference 1.0e-30)" in check.method
+
+
+# Ten cancellations of terms of size >= 24^60 ≈ 10^83 on [5, 8]: with 45 and 50 digits the
+# values never settle, except where all ten happen to round alike (rare: tried below).
+UNSETTLED = Add(*[(u**2 - 1) ** k - (u - 1) ** k * (u + 1) ** k for k in range(60, 70)])
+
+
+def test_an_evaluation_that_never_settles_is_inconclusive_never_failed(monkeypatch):
+    monkeypatch.setattr("derivations._numeric.PRECISIONS", (45, 50))  # a small budget
+    for extra in (0, Rational(1, 10**30)):  # true, and false: no evidence either way
+        check = check_equal(sigmoid(u) - p + UNSETTLED + extra, sigmoid(u) - p, LARGE_U, 7)
+        assert check.verdict == INCONCLUSIVE, check
+        assert "did not settle within 50 digits" in check.method
+    steps = (
+        Step(sigmoid(u) - p + UNSETTLED, lhs=Symbol("G"), rule="definition"),
+        Step(sigmoid(u) - p, rule="the polynomial terms cancel"),
+    )
+    derivation = Derivation("unsettled", "G = σ(u) − p", "test", LARGE_U, steps)
+    assert derivation.proof.verdict == INCONCLUSIVE and not derivation.proof.ok
+    from bce_check.render import render  # every format shows the state (a mark of its own)
+
+    for fmt in ("text", "markdown", "latex", "json"):
+        assert "inconclusive" in render([derivation], fmt, as_list=False), fmt
+
+
+def test_verdicts_are_strings_and_worst_orders_them():
+    assert PROVED == "proved" and NUMERIC_ONLY == "numeric-only" and FAILED == "failed"
+    assert isinstance(PROVED, Verdict) and json.dumps([NUMERIC_ONLY]) == '["numeric-only"]'
+    assert f"{INCONCLUSIVE}" == "inconclusive"
+    assert worst([PROVED, NUMERIC_ONLY, INCONCLUSIVE, FAILED, PROVED]) == FAILED
+    assert worst(["proved", "numeric-only"]) == NUMERIC_ONLY
+    assert worst([PROVED, INCONCLUSIVE, NUMERIC_ONLY]) == INCONCLUSIVE
+    first, second = Check(NUMERIC_ONLY, "a"), Check(NUMERIC_ONLY, "b")
+    assert worst([Check(PROVED, "x"), first, second]) is first  # the first of the worst
+    assert worst([]) is None
+    assert [v.ok for v in Verdict] == [True, True, False, False]
+
+
+def test_a_derivation_whose_first_step_names_no_subject_is_refused():
+    with pytest.raises(ExpressionError, match=r"'no_subject'.*got Step\(z, lhs=None\)"):
+        Derivation("no_subject", "t", "test", {z: S.Reals}, (Step(z, rule="definition"),))
+    with pytest.raises(ExpressionError, match="got no steps"):
+        Derivation("empty", "t", "test", {z: S.Reals}, ())
+
+
+def test_a_symbol_without_a_domain_is_a_domain_error():
+    with pytest.raises(derivations.DomainError, match="no domain declared for p"):
+        check_equal(sigmoid(u) - p, sigmoid(u), {u: S.Reals}, 1)
+
+
+def test_the_public_check_equal_dispatches_scalars_and_matrices():
+    from sympy import MatrixSymbol
+
+    from derivations import check_equal as public
+
+    assert public(sigmoid(z), 1 - sigmoid(-z), {z: S.Reals}).verdict == PROVED
+    n = Symbol("n", integer=True, positive=True)
+    w = MatrixSymbol("w", n, 1)
+    shapes = ({n: 2}, {n: 3})
+    assert public(2 * w, w + w, {w: S.Reals}, shapes=shapes).verdict == PROVED
+    wrong = public(2 * w, 3 * w, {w: S.Reals}, shapes=shapes)
+    assert wrong.verdict == FAILED and "written out" not in wrong.method
+    assert "at n = 2" in wrong.method
+
+
+def test_the_public_check_equal_names_what_it_received():
+    from derivations import check_equal as public
+
+    with pytest.raises(ExpressionError, match="got str 'sigma\\(z\\)'"):
+        public("sigma(z)", sigmoid(z), {z: S.Reals})
+    with pytest.raises(derivations.DomainError, match="got list"):
+        public(sigmoid(z), sigmoid(z), [z])
