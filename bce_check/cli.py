@@ -181,8 +181,11 @@ def emit(name: str, target: str, output: str | None) -> int:
     help="Write the figure to FILE (default: NAME.png in the current directory).",
 )
 def plot_(name: str, output: str | None) -> int:
-    """Draw a scalar derivation's function, its closed form, and the closed form's error
-    against jax.grad across the sampled range, in one figure (needs matplotlib)."""
+    """Draw a derivation's closed form and its error against the references, in one figure.
+
+    Scalar arguments: the function, the closed form and its error across the sampled
+    range; vector or matrix arguments: the error against each reference per sampled
+    instance, over the tolerance.  Needs matplotlib: pip install 'bce-check[plot]'."""
     from .plot import plot
 
     click.echo(plot(name, output or f"{name}.png"))
