@@ -13,6 +13,7 @@ says how much room the closed form leaves.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -92,7 +93,8 @@ def _errors(problem: Problem) -> list[Errors]:
         valid, _, error, ratio = (np.asarray(v) for v in per_point(candidate, r, extra, s))
         errors.append(Errors(name, np.where(valid, error, np.nan), np.where(valid, ratio, np.nan)))
     if analytic_f is None and problem.order != 0:
-        errors.append(Errors(f"complex-step: not used ({skipped})", np.array([]), np.array([])))
+        why = textwrap.fill(f"complex-step: not used ({skipped})", 50, subsequent_indent="  ")
+        errors.append(Errors(why, np.array([]), np.array([])))
     return errors
 
 
