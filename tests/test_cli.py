@@ -203,6 +203,7 @@ def test_ctrl_c_during_verify_with_workers_exits_130_saying_interrupted():
         time.sleep(0.2)
     workers = _children(child.pid)
     assert len(workers) >= 3, "the pool did not start"
+    time.sleep(1.0)  # the workers are importing: a Ctrl-C there once printed their tracebacks
     os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
     out, err = child.communicate(timeout=60)
     assert child.returncode == 130, err
