@@ -20,3 +20,11 @@ def compare(c, r, extra, s, eps):
     ratio = jnp.where(diff == 0, 0.0, jnp.where(finite, diff / tol, jnp.inf))
     valid = jnp.all(jnp.isfinite(r))
     return valid, valid & ~jnp.all(diff <= tol), jnp.max(err), jnp.max(ratio)
+
+
+def tolerance(r, s, eps, extra=0.0):
+    """ULP_BUDGET·ε·(|r| + s) + extra: how far a correct candidate may lie from reference r.
+
+    Works on floats, NumPy and JAX arrays alike.
+    """
+    return ULP_BUDGET * eps * (abs(r) + s) + extra

@@ -20,7 +20,7 @@ from derivations import BceCheckError, Derivation
 from ._scale_cli import begin, exhaustive_points, exhaustive_report, prints
 from ._scale_cli import options as scale_options
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _use_compilation_cache() -> None:
@@ -106,6 +106,11 @@ def prove(name: str | None, all_: bool, fmt: str) -> int:
     help="Random shapes per vector or matrix closed form (each compiles anew).",
 )
 @scale_options
+@click.option(
+    "--wide",
+    is_flag=True,
+    help="Print every value of the worst inputs and unwrapped notes (wider than 120 columns).",
+)
 def verify(
     name: str | None,
     all_: bool,
@@ -114,12 +119,14 @@ def verify(
     dtype: str,
     as_json: bool,
     shapes: int,
+    wide: bool,
     **scale,
 ) -> int:
     """Check emitted closed forms against jax.grad, forward mode, finite differences
     and complex step on random inputs, extremes included."""
     _use_compilation_cache()
     begin(scale, dtype)
+    from ._table import table
     from .verify import WORKERS, jobs, verify_many
 
     started = time.perf_counter()
@@ -142,7 +149,7 @@ def verify(
             )  # fmt: skip
     report = replace(report, seconds=time.perf_counter() - started)  # wall, not summed
     if prints():
-        click.echo(report.to_json() if as_json else str(report))
+        click.echo(report.to_json() if as_json else table(report, wide=wide))
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -190,8 +197,11 @@ def emit(name: str, target: str, output: str | None) -> int:
     help="Write the figure to FILE (default: NAME.png in the current directory).",
 )
 def plot_(name: str, output: str | None) -> int:
-    """Draw a scalar derivation's function, its closed form, and the closed form's error
-    against jax.grad across the sampled range, in one figure (needs matplotlib)."""
+    """Draw a derivation's closed form and its error against the references, in one figure.
+
+    Scalar arguments: the function, the closed form and its error across the sampled
+    range; vector or matrix arguments: the error against each reference per sampled
+    instance, over the tolerance.  Needs matplotlib: pip install 'bce-check[plot]'."""
     from .plot import plot
 
     click.echo(plot(name, output or f"{name}.png"))
@@ -199,17 +209,26 @@ def plot_(name: str, output: str | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (the console script exits with it)."""
+    """Run the CLI and return its exit code (the console script exits with it).
+
+    0 all holds, 1 a check failed, 2 bad input, 130 interrupted (Ctrl-C: 128 + SIGINT,
+    the shell's convention).  Output cut short by its reader (``bce-check list | head -1``)
+    is not an error: 0, and nothing on stderr.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = cli.main(args=argv, prog_name="bce-check", standalone_mode=False)
+        with cli.make_context("bce-check", args) as context:
+            code = cli.invoke(context)
     except click.exceptions.Exit as stop:
         return stop.exit_code
     except click.ClickException as error:
         error.show()
         return EXIT_BAD_INPUT
-    except click.Abort:
-        click.echo("bce-check: aborted", err=True)
-        return EXIT_FAILED
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("\nbce-check: interrupted", err=True)  # \n: past the terminal's ^C
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK  # the reader has what it wanted; run() silences the rest
     except BceCheckError as error:
         click.echo(f"bce-check: error: {error}", err=True)
         return EXIT_BAD_INPUT
@@ -220,7 +239,13 @@ def run() -> None:
     """Console-script entry point."""
     if sys.stdout.encoding and sys.stdout.encoding.lower().replace("-", "") != "utf8":
         sys.stdout.reconfigure(errors="backslashreplace")
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left early (| head): drop what is still buffered,
+        # so that the interpreter's last flush does not complain (Python's signal docs' recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -75,9 +75,13 @@ class Report:
         return json.dumps(self.to_dict(), indent=2)
 
     def __str__(self) -> str:
+        from ._table import table  # late: _table reads the harness's histogram constants
+
         return table(self)
 
     def _repr_markdown_(self) -> str:
+        from ._table import markdown
+
         return markdown(self)
 
     def __add__(self, other: Report) -> Report:
@@ -89,70 +93,3 @@ class Report:
             tuple(dict.fromkeys(self.notes + other.notes)),
         )
 
-
-def _input_text(worst: dict[str, Any]) -> str:
-    def show(v: Any) -> str:
-        if isinstance(v, list):
-            return f"[{len(v)} values]" if len(v) > 4 else "[" + ", ".join(show(x) for x in v) + "]"
-        return f"{v:.6g}" if isinstance(v, float) else str(v)
-
-    return ", ".join(f"{k}={show(v)}" for k, v in worst.items())
-
-
-HISTOGRAM_FLOOR = 1e-40  # medians below it fall in the histogram's lowest bin (harness.py)
-
-
-def _error_text(x: float) -> str:
-    if not math.isfinite(x):
-        return "non-finite"
-    if x == 0:
-        return "0"
-    return f"<{HISTOGRAM_FLOOR:.0e}" if x <= HISTOGRAM_FLOOR else f"{x:.2e}"
-
-
-COLUMNS = ("name", "reference", "dtype", "points", "max error", "median", "worst input", "verdict")
-
-
-def _rows(report: Report) -> list[tuple[str, ...]]:
-    return [
-        (
-            r.name,
-            r.reference,
-            r.dtype,
-            f"{r.points:,}",
-            _error_text(r.max_error),
-            _error_text(r.median_error),
-            _input_text(r.worst_input),
-            r.verdict + (f" ({r.note})" if r.note else ""),
-        )
-        for r in report.results
-    ]
-
-
-def table(report: Report) -> str:
-    """A plain-text table, one row per result, and the overall verdict."""
-    rows = [COLUMNS, *_rows(report)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
-        for row in rows
-    ]
-    lines.insert(1, "-" * len(lines[0]))
-    lines.append(
-        f"verdict: {report.verdict}  ({report.samples:,} samples per function, "
-        f"seed {report.seed}, {report.seconds:.1f} s)"
-    )
-    lines += [f"note: {n}" for n in report.notes]
-    return "\n".join(lines)
-
-
-def markdown(report: Report) -> str:
-    """The same table in Markdown, for Jupyter."""
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += [
-        "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _rows(report)
-    ]
-    lines.append(
-        f"\n**verdict: {report.verdict}** ({report.samples:,} samples, seed {report.seed})"
-    )
-    return "\n".join(lines)

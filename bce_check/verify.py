@@ -16,6 +16,8 @@ samples / (entries per instance) instances.
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -234,7 +236,7 @@ def verify_many(
                 progress(job.count)
     else:
         context = multiprocessing.get_context("spawn")  # JAX's threads do not survive a fork
-        with context.Pool(workers) as pool:
+        with _pool(context, workers) as pool:
             for index, report in pool.imap_unordered(_run_planned, items):
                 reports[index] = report
                 if progress is not None:
@@ -243,3 +245,21 @@ def verify_many(
     for report in reports[1:]:
         total = total + report
     return replace(total, samples=samples)  # per derivation, not a matrix problem's instances
+
+
+def _pool(context, workers: int):
+    """A pool of ``workers`` processes that ignore Ctrl-C from their first instruction.
+
+    SIGINT reaches the terminal's whole process group; the parent turns it into exit 130
+    and its pool stops the workers, which would otherwise each print a traceback.  An
+    ignored signal is inherited through exec (and kept by Python), so the parent ignores
+    it while it starts them; signal handlers can be set in the main thread only.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return context.Pool(workers)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return context.Pool(workers)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
