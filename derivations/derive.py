@@ -5,7 +5,7 @@ engine (``_proof.check``):
 
 1. ``L(u) = <the text>``                                      [definition]
 2. ``     = <σ recognised>``  if the text has exp forms of σ  [recognise σ: …]
-3. ``     = <stable form>``   if one exists                   [stable form: log σ(x) = −softplus(−x), …]
+3. ``     = <stable form>``   if one exists                   [stable form: log σ(x) = …]
 4. ``L'(u) = <d/du of the line before>``                      [differentiate: the rules used]
 5. ``      = <the shortest form, σ where σ appears>``         [simplify: σ(−x) = 1 − σ(x), collect]
 
