@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from ._derivfile import load
 from ._equality import FAILED, NUMERIC_ONLY, PROVED
 from ._proof import ClosedForm, Derivation, Proof, Step, StepResult
+from .derive import derive
 from .errors import BceCheckError, DomainError, ExpressionError, UnknownDerivation
 
 # name -> "module" (its derive()) or "module:function"
@@ -42,7 +44,9 @@ __all__ = [
     "Step",
     "StepResult",
     "UnknownDerivation",
+    "derive",
     "get",
+    "load",
     "names",
 ]
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 from sympy import Add, Basic, Derivative, Function, S, Symbol
 
+from ._limits import Limits, run_limited
 from ._parse import parse
 from ._proof import ClosedForm, Derivation, Step
 from ._recognise import recognise, rules_used, shortest, stable
@@ -31,6 +32,7 @@ from .errors import DomainError, ExpressionError
 
 # Names an emitted module uses for itself: a parameter of that name would hide them.
 RESERVED = frozenset({"numpy", "jax", "builtins", "math"})
+DEFAULT_LIMITS = Limits()  # 20 s, 1 GB
 
 
 def check_identifier(name: str, what: str) -> str:
@@ -84,14 +86,40 @@ def derive(
     where: Iterable[str] = (),
     name: str = "derived",
     title: str | None = None,
+    *,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> Derivation:
     """The Derivation of d/d``wrt`` of the loss written in ``text`` (``prove``'s notation).
 
     ``where`` lists domain constraints (``"p in [0, 1]"``, ``"γ >= 0"``, see
     ``_where``); undeclared symbols and ``wrt`` are real.  Raises ExpressionError or
-    DomainError for bad input.  Run it under ``derivations._limits.run_limited`` when the
-    text comes from someone else: parsing and simplifying may be costly.
+    DomainError for bad input.  The parsing, the derivation and its proof run in a worker
+    process under ``limits`` (``_limits.run_limited``; LimitExceeded past them), so the
+    Derivation comes back already checked; ``limits=None`` runs them in this process.
     """
+    if limits is None:
+        return checked(build(text, wrt, where, name, title))
+    return run_limited(_derive_checked, text, wrt, tuple(where), name, title, limits=limits)
+
+
+def checked(derivation: Derivation) -> Derivation:
+    """The derivation with its proof computed (cached on it, and pickled with it)."""
+    derivation.proof  # noqa: B018 (computes and caches the proof)
+    return derivation
+
+
+def _derive_checked(text, wrt, where, name, title) -> Derivation:
+    return checked(build(text, wrt, where, name, title))
+
+
+def build(
+    text: str,
+    wrt: str,
+    where: Iterable[str] = (),
+    name: str = "derived",
+    title: str | None = None,
+) -> Derivation:
+    """The Derivation ``derive`` returns, built in this process, its proof not yet run."""
     check_identifier(name, "name")
     definition = parse(text)
     u = _variable(definition, wrt)
