@@ -176,6 +176,12 @@ def plot_(name: str, output: str | None) -> int:
     return EXIT_OK
 
 
+from .cli_user import check_command, derive_command  # noqa: E402 (your own loss, issue 10)
+
+cli.add_command(derive_command)
+cli.add_command(check_command)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     try:
