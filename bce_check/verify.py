@@ -143,14 +143,22 @@ def problem(name: str) -> Problem:
 
 
 def verify(
-    name: str,
+    name: str | Derivation,
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     dtype: str = "float64",
     progress: Callable[[int], None] | None = None,
     shapes: int = 1,
 ) -> Report:
-    """Check every emitted closed form of ``name`` (at this run's shapes)."""
+    """Check every emitted closed form of ``name`` (at this run's shapes).
+
+    ``name`` may also be a Derivation object (``derivations.derive``/``load``): its main
+    closed form is checked with samplers built from its domains (``_user_verify``).
+    """
+    if isinstance(name, Derivation):
+        from ._user_verify import verify_derivation
+
+        return verify_derivation(name, samples, seed, dtype)
     return verify_many([name], samples, seed, dtype, progress, shapes=shapes)
 
 
