@@ -66,10 +66,10 @@ def list_() -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "latex", "json"]),
+    type=click.Choice(["text", "markdown", "latex", "json", "deriv"]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (deriv: a derivation file that `bce-check check` reads).",
 )
 def prove(name: str | None, all_: bool, fmt: str) -> int:
     """Show a derivation's steps, each checked by SymPy and at 60-digit precision."""

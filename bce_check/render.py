@@ -25,6 +25,7 @@ from sympy import (
 
 from derivations import FAILED, NUMERIC_ONLY, PROVED, Derivation, StepResult
 
+from ._deriv_format import to_deriv
 from .notation import TexPrinter, TextPrinter, tex, text  # noqa: F401 (re-exported)
 
 MARKS = {PROVED: "✓", NUMERIC_ONLY: "≈", FAILED: "✗"}
@@ -240,6 +241,7 @@ FORMATS: dict[str, Callable[[Derivation], str]] = {
     "text": to_text,
     "markdown": to_markdown,
     "latex": to_latex,
+    "deriv": to_deriv,  # the derivation-file format (bce-check check FILE reads it)
 }
 
 
