@@ -193,6 +193,15 @@ class _Parser:
                 "refused, as it may not be real"
             ) from None
 
+    def refuse_negative_base(self, token: Token, base: Basic, exponent: Basic) -> None:
+        """A negative number to a power that may not be whole, (-2)^u, is not real."""
+        enclosure = self.enclosures(base)
+        if enclosure is not None and enclosure.b < 0 and exponent.is_integer is not True:
+            raise ExpressionError(
+                f"{token.text!r} at column {token.col} gives a number that is not real: a "
+                "negative number to a power that may not be a whole number; real maths only"
+            )
+
     def refuse_deep_constants(self, token: Token, *args: Basic) -> None:
         if too_deep(self.enclosures, *args):
             raise ExpressionError(
@@ -247,6 +256,7 @@ class _Parser:
             self.refuse_deep_constants(token, base_, exponent_)
             if costly_power(base_, exponent_, self.enclosures):
                 raise _costly_error(token)
+            self.refuse_negative_base(token, base_, exponent_)
         return self.apply(token, power, base, exponent)
 
     def postfix(self) -> Basic:
