@@ -33,9 +33,10 @@ from pathlib import Path
 
 from sympy import Basic, Derivative, Function, Symbol
 
+from ._limits import Limits, run_limited
 from ._parse import FUNCTIONS, parse
 from ._proof import ClosedForm, Derivation, Step, StepResult
-from .derive import check_identifier, symbol_domains
+from .derive import DEFAULT_LIMITS, check_identifier, checked, symbol_domains
 from .errors import BceCheckError, ExpressionError
 
 MAX_FILE_CHARACTERS = 200_000  # a derivation file is a page of maths, not a data set
@@ -179,17 +180,29 @@ def _closed_form(steps: list[Step], first: Basic) -> tuple[tuple[ClosedForm, ...
     return (ClosedForm(subject, steps[last].expr, steps[0].expr, wrt),), last
 
 
-def load(path_or_text: str | Path) -> FileDerivation:
-    """A derivation file (a Path, or a str naming a file) or its text, read (not checked)."""
+def load(path_or_text: str | Path, *, limits: Limits | None = DEFAULT_LIMITS) -> FileDerivation:
+    """A derivation file (a Path, or a str naming a file) or its text, read and checked.
+
+    The reading and the proof run in a worker process under ``limits`` (as ``derive``);
+    ``limits=None`` runs them in this process.
+    """
+    source = "a derivation file"
+    text = path_or_text
     if isinstance(path_or_text, Path) or (
         isinstance(path_or_text, str) and "\n" not in path_or_text and Path(path_or_text).is_file()
     ):
         path = Path(path_or_text)
         try:
-            return read(path.read_text(encoding="utf-8"), source=str(path))
+            text, source = path.read_text(encoding="utf-8"), str(path)
         except (OSError, UnicodeDecodeError) as error:
             raise BceCheckError(f"cannot read {path}: {error}") from None
-    return read(path_or_text)
+    if limits is None:
+        return checked(read(text, source))
+    return run_limited(_read_checked, text, source, limits=limits)
+
+
+def _read_checked(text: str, source: str) -> FileDerivation:
+    return checked(read(text, source))
 
 
 def first_wrong(derivation: FileDerivation) -> tuple[int, StepResult] | None:
