@@ -2,32 +2,43 @@
 
 ``parse`` reads what ``bce_check.notation.text`` prints (``σ(z)·(1 - σ(z))``,
 ``e^(-z)/(1 + e^(-z))^2``, ``x^(-2)``) and the common ASCII spellings (``*``,
-``**``, ``sigmoid``). It tokenises the text, parses it by recursive descent and
+``**``, ``sigmoid``, ``sigma``, ``exp``). It tokenises the text, parses it by recursive descent and
 builds SymPy objects directly: user text never reaches ``eval``, ``sympify`` or
 ``parse_expr``. Every bad input raises ``ExpressionError`` naming what was wrong,
 its column (counted from 1) and what is allowed.
 
+Safe against hostile text, in four places: the lexer (``_lexer``) refuses invisible
+characters (bidirectional controls, zero-width) and look-alike letters (Cyrillic ``е``
+or ``ℯ`` for ``e``), naming each by its code point; ``MAX_LENGTH`` and ``MAX_DEPTH``
+bound the text and its nesting; the guards (``_guards``) refuse, before SymPy builds
+them, numbers and constants too costly to compute and values that are not real
+(``(-2)^sqrt(2)``), in time linear in the text; the shape rules (``_shapes``) refuse
+matrix text with no meaning (``θ·θ``, ``θ/θ``, ``X^2`` for a non-square X,
+``(Xᵀ·X)^(10^9)``). What SymPy then does with a parsed expression is bounded by
+``_limits.run_limited``.
+
 Grammar, loosest binding first::
 
     expression := term (("+" | "-" | "−") term)*
-    term       := unary (("*" | "·" | "/" | "∘") unary | ")" "(" unary)*   only ")(" juxtaposes
+    term       := unary (("*" | "·" | "⋅" | "/" | "∘") unary | ")" "(" unary)*   ")(" juxtaposes
     unary      := ("-" | "−" | "+") unary | power
     power      := postfix [("^" | "**") unary]      right-associative; -x^2 = -(x^2)
     postfix    := primary ("ᵀ" | ".T")*             transpose of a matrix expression
     primary    := number | name | function "(" expression ")" | "(" expression ")"
     number     := 2 | 0.5 | .5 | 1e-3               exact: 1e-3 is Rational(1, 1000)
-    function   := σ | sigmoid | softplus | exp | log | log1p | sqrt | tanh | cosh | sinh
+    function   := σ | sigmoid | sigma | softplus | exp | log | log1p | sqrt | tanh | cosh | sinh
                 | abs | Abs | sign                   on a matrix expression: elementwise
                 | softmax | diag                     of a column vector v (K×1): softmax(v)
                                                      is K×1, diag(v) the K×K DiagMatrix(v)
 
-A name (letters of any script such as θ or ŷ, ``_``, then digits too) is looked up in
+A name (Latin or Greek letters such as θ, γ or ŷ, ``_``, then digits too) is looked up in
 ``symbols`` first, then among the constants ``e``/``E`` (Euler's number, so ``e^x`` is
 exp(x)) and ``pi``/``π``. With ``symbols=None`` any other name is ``Symbol(name,
 real=True)``; with a mapping it is an error. Products of matrix expressions are
 ``MatMul``; ``a ∘ b`` is the Hadamard (entrywise) product of two matrices of one
 shape, ``HadamardProduct``, binding as tightly as ``·``. A scalar added to a matrix, as
-in ``1 - y``, is that scalar in every entry.
+in ``1 - y``, is that scalar in every entry. A matrix divides by a scalar only, and
+only a square one has powers (whole, 1 to 4).
 
 A 1×1 matrix is a number where a number is meant. The product of two columns,
 ``Wᵀ·x``, is a 1×1 matrix; added to or subtracted from a scalar, or as the argument of
@@ -40,6 +51,7 @@ the number Wᵀx + b, and ``σ(Wᵀ·x)`` is σ of a number, not a 1×1 matrix. 
 from __future__ import annotations
 
 import operator
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
@@ -50,18 +62,11 @@ from sympy.functions import Abs, cosh, exp, log, sign, sinh, sqrt, tanh
 from sympy.matrices.expressions import DiagMatrix, Transpose
 
 from ._guards import (
-    COSTLY,
-    GROWING,
     MAX_BITS,
-    MAX_CONSTANT_NESTING,
     MAX_GROWTH,
     MAX_ROOT_BITS,
     PRECISION,
-    Enclosures,
-    GuardError,
-    costly_power,
-    too_deep,
-    too_many_bits,
+    Guard,
 )
 from ._lexer import Token, tokenize
 from ._shapes import BINARY, as_number, broadcast, is_matrix, keeping_numbers, power, shape_text
@@ -85,11 +90,6 @@ COLUMN_FUNCTIONS: dict[str, Callable[[Basic], Basic]] = {"softmax": softmax, "di
 CONSTANTS: dict[str, Basic] = {"e": S.Exp1, "E": S.Exp1, "pi": S.Pi, "π": S.Pi}
 
 
-def _costly_error(token: Token) -> ExpressionError:
-    where = f"{token.text!r} at column {token.col}"
-    return ExpressionError(f"{where} is too costly to compute; {COSTLY}")
-
-
 def _number(token: Token) -> Rational:
     _, _, exponent = token.text.lower().partition("e")
     if exponent and abs(int(exponent)) > MAX_DECIMAL_EXPONENT:
@@ -101,12 +101,17 @@ def _number(token: Token) -> Rational:
     return Rational(value.numerator, value.denominator)
 
 
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)  # as the lexer writes names: ŷ is one letter
+
+
 class _Parser:
     """Recursive descent over a token list; one method per grammar rule."""
 
     def __init__(self, tokens: list[Token], symbols: Mapping[str, Basic] | None) -> None:
         self.tokens, self.at, self.symbols = tokens, 0, symbols
-        self.enclosures = Enclosures()  # intervals around the constants built so far
+        self.table = None if symbols is None else {_nfc(k): v for k, v in symbols.items()}
+        self.guard = Guard()
         self.depth = 0
         self.unclosed: list[int] = []  # columns of the brackets still open
 
@@ -165,50 +170,8 @@ class _Parser:
             reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
             message = f"cannot apply {token.text!r} at column {token.col}: {reason}"
             raise ExpressionError(message) from None
-        if too_many_bits(value):
-            raise _costly_error(token)
-        where = f"{token.text!r} at column {token.col} gives"
-        if value.has(S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity):
-            raise ExpressionError(f"{where} an undefined or infinite value (1/0, log(0), ...)")
-        self.enclose(token, value)
+        self.guard.after(token, value)
         return value
-
-    def enclose(self, token: Token, value: Basic) -> None:
-        """Real maths only (SymPy's Abs of some complex powers recurses for minutes), and
-        constants of bounded size: checked on intervals, each node once (``_guards``).
-        """
-        try:
-            self.enclosures(value)
-        except GuardError as error:
-            if error.kind == "costly":
-                raise _costly_error(token) from None
-            where = f"{token.text!r} at column {token.col} gives"
-            if error.kind == "not real":
-                raise ExpressionError(
-                    f"{where} a number that is not real ({error.reason}; sqrt(-1), log(-2), "
-                    "(-2)^sqrt(2), ...)"
-                ) from None
-            raise ExpressionError(
-                f"{where} a number whose sign or size cannot be decided ({error.reason}); "
-                "refused, as it may not be real"
-            ) from None
-
-    def refuse_negative_base(self, token: Token, base: Basic, exponent: Basic) -> None:
-        """A negative number to a power that may not be whole, (-2)^u, is not real."""
-        enclosure = self.enclosures(base)
-        if enclosure is not None and enclosure.b < 0 and exponent.is_integer is not True:
-            raise ExpressionError(
-                f"{token.text!r} at column {token.col} gives a number that is not real: a "
-                "negative number to a power that may not be a whole number; real maths only"
-            )
-
-    def refuse_deep_constants(self, token: Token, *args: Basic) -> None:
-        if too_deep(self.enclosures, *args):
-            raise ExpressionError(
-                f"{token.text!r} at column {token.col} is too costly to compute: a constant "
-                f"with functions and powers nested more than {MAX_CONSTANT_NESTING} deep "
-                "(SymPy's evaluation of one doubles in cost with each level)"
-            )
 
     def expression(self) -> Basic:
         value = self.term()
@@ -253,10 +216,7 @@ class _Parser:
             return self.apply(token, exponent.applyfunc, exp)
         base_, exponent_ = as_number(base), as_number(exponent)
         if not (is_matrix(base_) or is_matrix(exponent_)):
-            self.refuse_deep_constants(token, base_, exponent_)
-            if costly_power(base_, exponent_, self.enclosures):
-                raise _costly_error(token)
-            self.refuse_negative_base(token, base_, exponent_)
+            self.guard.before_power(token, base_, exponent_)
         return self.apply(token, power, base, exponent)
 
     def postfix(self) -> Basic:
@@ -293,8 +253,8 @@ class _Parser:
 
     def name(self, token: Token) -> Basic:
         name, where = token.text, f"at column {token.col}"
-        if self.symbols is not None and name in self.symbols:
-            return self.symbols[name]
+        if self.table is not None and name in self.table:
+            return self.table[name]
         if name in CONSTANTS:
             return CONSTANTS[name]
         if name in FUNCTIONS or name in COLUMN_FUNCTIONS:
@@ -307,7 +267,7 @@ class _Parser:
         name, where = token.text, f"at column {token.col}"
         function = FUNCTIONS.get(name) or COLUMN_FUNCTIONS.get(name)
         if function is None:
-            if name in (self.symbols or {}) or name in CONSTANTS:
+            if name in (self.table or {}) or name in CONSTANTS:
                 what = f"{name!r} is not a function {where} (write {name}·(…) for a product)"
             else:
                 what = f"unknown function {name!r} {where}"
@@ -321,11 +281,7 @@ class _Parser:
             return self.apply(token, function, arg)
         if is_matrix(arg := as_number(arg)):
             return self.apply(token, arg.applyfunc, function)
-        as_power = (arg, S.Half) if function is sqrt else (S.Exp1, arg)
-        growing = function is sqrt or function in GROWING
-        self.refuse_deep_constants(token, arg)
-        if growing and costly_power(*as_power, self.enclosures):
-            raise _costly_error(token)
+        self.guard.before_call(token, function, arg)
         return self.apply(token, function, arg)
 
     def argument(self, token: Token) -> Basic:
