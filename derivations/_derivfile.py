@@ -55,6 +55,10 @@ class FileDerivation(Derivation):
         """The file line of a checked step."""
         return self.lines[result.index - 1]
 
+    def first_wrong(self) -> tuple[int, StepResult] | None:
+        """The first failed step and its file line, or None (see ``first_wrong``)."""
+        return first_wrong(self)
+
 
 @dataclass(frozen=True)
 class _Line:
