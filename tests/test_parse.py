@@ -392,6 +392,12 @@ def test_greek_names_resolve_through_the_symbol_table() -> None:
         parse("theta", table)  # the table's names are the printed ones
 
 
+def test_a_table_name_matches_however_its_accent_is_encoded() -> None:
+    ŷ = Symbol("yhat", positive=True)
+    assert parse("1 - y\u0302", {"\u0177": ŷ}) == 1 - ŷ  # typed decomposed, table composed
+    assert parse("1 - \u0177", {"y\u0302": ŷ}) == 1 - ŷ  # and the other way round
+
+
 COLUMN_ERRORS = [
     ("softmax(b)", "softmax at column 1 applies to a column vector (K×1), not a scalar"),
     ("diag(X)", "diag at column 1 applies to a column vector (K×1), not a m×n matrix"),
