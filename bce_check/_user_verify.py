@@ -68,7 +68,7 @@ def code(derivation: Derivation) -> Code:
         scale_source=scale_source,
         arguments=tuple(args),
         domains=tuple(describe(derivation.domains[a]) for a in derivation.arguments),
-        wrt=emitted.forms[0].wrt[0],
+        wrt=emitted.forms[0].wrt[0] if form.wrt else args[0],  # an identity: order 0
         order=len(form.wrt),
     )
 

@@ -90,6 +90,20 @@ def test_examples_are_proved_and_emitted_finite_at_large_logits(name):
             assert np.all(np.isfinite(result)), (name, dtype, function, result)
 
 
+def test_focal_jax_code_is_finite_at_large_logits(focal):
+    import jax.numpy as jnp
+
+    from bce_check.harness import enable_x64
+
+    enable_x64()
+    code = emit(focal, "jax")
+    for dtype in (jnp.float64, jnp.float32):
+        u = jnp.array([-1e4, -50.0, 0.0, 50.0, 1e4], dtype)
+        for function in (code.function, code.definition):
+            result = function(u=u, p=dtype(0.25), γ=dtype(2.0))
+            assert bool(jnp.all(jnp.isfinite(result))), (dtype, function, result)
+
+
 def test_focal_closed_form_is_verified_at_small_samples(focal):
     report = verify_derivation(focal, samples=4_000, seed=1)
     assert report.ok, str(report)
