@@ -9,10 +9,12 @@ and a fuzz of ``parse`` on random and on grammar-generated text.
 
 from __future__ import annotations
 
+import io
 import signal
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -243,3 +245,28 @@ def test_cli_past_the_time_limit_exits_2_naming_the_flag(tmp_path, capsys):
     assert "time limit of 0.1 s exceeded; raise it with --time-limit SECONDS" in err
     assert len(err.strip().splitlines()) == 1
     assert not output.exists()
+
+
+SMALL_GRAMMAR = st.recursive(_LEAVES, _extend, max_leaves=4)
+ONE_LINE = (SMALL_GRAMMAR | CHARACTERS).filter(lambda text: "\n" not in text and "\r" not in text)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=ONE_LINE, command=st.sampled_from(["derive", "check"]))
+def test_cli_on_any_text_exits_0_1_or_2_and_writes_only_a_proved_result(text, command, tmp_path):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    output = folder / "emitted.py"
+    if command == "derive":
+        argv = ["derive", text, "--wrt", "u"]
+    else:
+        argv = ["check", str(_write(folder / "fuzz.deriv", text))]
+    err = io.StringIO()
+    with redirect_stderr(err), redirect_stdout(io.StringIO()):
+        code = main([*argv, "--emit", "numpy", "-o", str(output), "--time-limit", "3"])
+    assert code in (0, 1, 2)
+    assert "Traceback" not in err.getvalue()
+    if code == 2:
+        assert len(err.getvalue().strip().splitlines()) == 1, err.getvalue()
+    assert output.exists() == (code == 0)
