@@ -180,3 +180,27 @@ def test_cli_verify_exits_0_on_a_proved_loss(capsys):
     args = ["derive", "e^u - y·u", "--wrt", "u", "--where", "y >= 0", "--verify"]
     assert main([*args, "--samples", "2000"]) == 0
     assert "verdict: pass" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("description", "lo", "hi", "exact"),
+    [
+        (("interval", 0.0, 1.0, False, False), 0.0, 1.0, (0.0, 1.0)),  # ends drawn exactly
+        (("interval", 0.0, 1.0, True, True), 0.0, 1.0, ()),  # never the open ends
+        (("interval", 0.0, float("inf"), False, True), 0.0, 11.0, (0.0,)),  # γ >= 0: ≤ 10 past 0
+        (("interval", float("-inf"), 2.0, True, False), -9.0, 2.0, (2.0,)),
+        (("set", (-1.0, 1.0)), -1.0, 1.0, (-1.0, 1.0)),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_where_samplers_stay_in_their_domain_and_reach_its_ends(description, lo, hi, exact, dtype):
+    from bce_check._user_domains import sampler
+    from bce_check.harness import enable_x64
+
+    enable_x64()
+    values = np.asarray(sampler(description).draw(0, 0, 0, 4_000, dtype))
+    left_open, right_open = description[3:5] if description[0] == "interval" else (False, False)
+    assert values.min() >= lo and values.max() <= hi
+    assert not (left_open and np.any(values == lo)) and not (right_open and np.any(values == hi))
+    for end in exact:  # 4,000 draws, each end with weight ≥ 0.05: missing one is ~e^-200
+        assert np.any(values == end), end
