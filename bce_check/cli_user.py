@@ -90,7 +90,8 @@ class _MathCommand(click.Command):
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        options = {o: p for p in self.params if isinstance(p, click.Option) for o in p.opts}
+        params = self.get_params(ctx)
+        options = {o: p for p in params if isinstance(p, click.Option) for o in p.opts}
         kept, maths, value_next = [], [], False
         for arg in args:
             if value_next or arg == "--" or not arg.startswith("-") or arg == "-":

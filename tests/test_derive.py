@@ -204,3 +204,11 @@ def test_where_samplers_stay_in_their_domain_and_reach_its_ends(description, lo,
     assert not (left_open and np.any(values == lo)) and not (right_open and np.any(values == hi))
     for end in exact:  # 4,000 draws, each end with weight ≥ 0.05: missing one is ~e^-200
         assert np.any(values == end), end
+
+
+def test_cli_reads_a_leading_minus_as_maths_and_keeps_help(capsys):
+    assert main(["derive", "--help"]) == 0
+    assert "--wrt" in capsys.readouterr().out
+    # '-p·…log…' holds the letters of -p and -o: it must not be read as options
+    assert main(["derive", "-p·log(σ(u)) - (1 - p)·log(1 - σ(u))", "--wrt", "u"]) == 0
+    assert "σ(u) - p" in capsys.readouterr().out
