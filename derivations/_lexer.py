@@ -77,14 +77,15 @@ def _letter_problem(char: str) -> str | None:
     if char in HOMOGLYPHS:
         return f"looks like {HOMOGLYPHS[char]!r} but is another letter; write {HOMOGLYPHS[char]!r}"
     code, name = ord(char), unicodedata.name(char, "")
-    if unicodedata.category(char) == "Mn":
-        return None if any(a <= code < b for a, b in _MARKS) else "this combining mark is not"
+    if unicodedata.category(char) == "Mn":  # U+034F, the grapheme joiner, is invisible
+        allowed = code != 0x034F and any(a <= code < b for a, b in _MARKS)
+        return None if allowed else "this combining mark is not"
     if (name.startswith("LATIN ") and code < 0x250) or (
         name.startswith("GREEK ") and 0x370 <= code < 0x400
     ):
         return None
-    plain = unicodedata.normalize("NFKC", char)
-    if plain != char:
+    plain = unicodedata.normalize("NFKC", char)  # ℯ → e, ｅ → e; only when that is allowed
+    if plain != char and not any(map(_letter_problem, plain)):
         return f"is a compatibility form of {plain!r}; write {plain!r}"
     return "names use Latin and Greek letters only"
 

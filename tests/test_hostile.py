@@ -72,6 +72,8 @@ HOSTILE = [
     ("x\u200b + 1", "'\\u200b' (U+200B ZERO WIDTH SPACE) at column 2"),
     ("x\u200d", "(U+200D ZERO WIDTH JOINER)"),
     ("\ufeffx", "(U+FEFF ZERO WIDTH NO-BREAK SPACE) at column 1"),
+    ("x\u034f", "(U+034F COMBINING GRAPHEME JOINER) at column 2 in a name: combining marks"),
+    ("\u3164 + 1", "(U+3164 HANGUL FILLER) at column 1 in a name: names use Latin and Greek"),
     ("\u0435^x", "'е' (U+0435 CYRILLIC SMALL LETTER IE) at column 1 in a name: looks like 'e'"),
     ("x·\u0435^x", "(U+0435 CYRILLIC SMALL LETTER IE) at column 3"),
     (
