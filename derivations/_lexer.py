@@ -42,7 +42,7 @@ HOMOGLYPHS = {
     **dict(zip("АВЕКМНОРСТХІЈЅ", "ABEKMHOPCTXIJS", strict=True)),  # Cyrillic, capitals
     "ı": "i", "ǀ": "|", "ǁ": "||", "ǂ": "‡", "ǃ": "!",  # Latin: dotless i, clicks
 }  # fmt: skip
-_MARKS = ((0x0300, 0x0370), (0x20D0, 0x2100))  # combining diacritics (ŷ), and x⃗
+_MARKS = ((0x0300, 0x0370), (0x20D0, 0x2100))  # accents (ŷ), and marks for symbols (x⃗)
 
 
 class Token(NamedTuple):
@@ -51,9 +51,13 @@ class Token(NamedTuple):
     col: int
 
 
+def _code_point(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}"
+
+
 def describe(char: str) -> str:
     """A character as a message shows it: 'е' (U+0435 CYRILLIC SMALL LETTER IE)."""
-    return f"{char!r} (U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')})"
+    return f"{char!r} ({_code_point(char)})"
 
 
 def _name_end(text: str, i: int) -> int:
@@ -78,8 +82,12 @@ def _letter_problem(char: str) -> str | None:
         return f"looks like {HOMOGLYPHS[char]!r} but is another letter; write {HOMOGLYPHS[char]!r}"
     code, name = ord(char), unicodedata.name(char, "")
     if unicodedata.category(char) == "Mn":  # U+034F, the grapheme joiner, is invisible
-        allowed = code != 0x034F and any(a <= code < b for a, b in _MARKS)
-        return None if allowed else "this combining mark is not"
+        if code != 0x034F and any(a <= code < b for a, b in _MARKS):
+            return None
+        return (
+            "combining marks other than accents (U+0300–U+036F, but not U+034F) and marks "
+            "for symbols (U+20D0–U+20FF) are not allowed"
+        )
     if (name.startswith("LATIN ") and code < 0x250) or (
         name.startswith("GREEK ") and 0x370 <= code < 0x400
     ):
@@ -94,8 +102,6 @@ def _bad_name(name: str, col: int) -> str | None:
     """The message for the first character of name that is not allowed, or None."""
     for offset, char in enumerate(name):
         if problem := _letter_problem(char):
-            if problem == "this combining mark is not":
-                problem = "combining marks other than accents (U+0300–U+036F) are not allowed"
             return f"character {describe(char)} at column {col + offset} in a name: {problem}"
     return None
 
@@ -108,7 +114,7 @@ def _unexpected(char: str, col: int) -> str:
         )
     message = f"unexpected character {char!r} at column {col}"
     if not char.isascii():
-        message += f" ({describe(char).partition(' (')[2]}"
+        message += f" ({_code_point(char)})"
     plain = unicodedata.normalize("NFKC", char)
     if hint := _HINTS.get(char) or (plain != char and f"a compatibility form of {plain!r}"):
         message += f" ({hint})"
