@@ -16,7 +16,9 @@ worker process instead:
   and no process is left behind: the worker is always killed and reaped.
 
 A ``BceCheckError`` raised in the worker is raised again in the parent with its type
-and message; any other exception too, with the worker's traceback as its cause.
+and message; a ``RecursionError`` (SymPy on text nested too deeply) as an
+``ExpressionError``; any other exception as itself, with the worker's traceback as its
+cause.
 The worker is forked (about 10 ms) unless JAX is imported in the parent: forking a
 process that runs XLA's threads is unsafe, so then the worker comes from a fork server.
 """
@@ -37,11 +39,15 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
-from .errors import BceCheckError, DomainError, LimitExceeded
+from .errors import BceCheckError, DomainError, ExpressionError, LimitExceeded
 
 __all__ = ["LimitExceeded", "Limits", "run_limited"]
 
 T = TypeVar("T")
+_TOO_DEEP = (
+    "the expression is nested too deeply for SymPy (it reached Python's recursion limit); "
+    "write it with less nesting"
+)
 _MB = 1 << 20
 
 
@@ -102,6 +108,8 @@ def _worker(sender: Connection, function: Callable, args: tuple, kwargs: dict, l
         message: tuple[str, Any] = ("ok", function(*args, **kwargs))
     except MemoryError:
         message = ("memory", None)
+    except RecursionError:  # SymPy recurses once or more per level of the user's nesting
+        message = ("error", _describe(ExpressionError(_TOO_DEEP)))
     except BaseException as error:  # sent back, raised again there
         message = ("error", _describe(error))
     try:

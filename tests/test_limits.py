@@ -67,6 +67,15 @@ def test_a_project_error_comes_back_with_its_type_message_and_attributes():
         run_limited(parse, "x +")
 
 
+def recurse(depth: int) -> int:
+    return recurse(depth + 1)
+
+
+def test_too_deep_a_recursion_is_an_expression_error():
+    with pytest.raises(ExpressionError, match="nested too deeply for SymPy"):
+        run_limited(recurse, 0)
+
+
 def test_another_error_comes_back_with_the_workers_traceback():
     with pytest.raises(KeyError) as error:
         run_limited(broken)
