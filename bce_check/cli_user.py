@@ -10,6 +10,7 @@ verification failed, 2 bad input.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import click
 from derivations import BceCheckError
 
 EXIT_OK, EXIT_FAILED = 0, 1
+_REAL_PART = re.compile(r"\((-?[0-9.]+(?:e[-+]?[0-9]+)?) \+ 0\.0j\)")
 FORMATS = ["text", "markdown", "latex", "json"]
 
 
@@ -57,7 +59,8 @@ def _first_wrong(derivation) -> str | None:
     found = first_wrong(derivation)
     if found is not None:
         line, result = found
-        return f"line {line}: step {result.index} is wrong ({result.step.rule}): {result.method}"
+        method = _REAL_PART.sub(r"\1", result.method)  # (-3.03 + 0.0j) is -3.03
+        return f"line {line}: step {result.index} is wrong ({result.step.rule}): {method}"
     independent = derivation.proof.sympy_diff
     if independent is not None and independent.verdict == "failed":
         closed = derivation.closed_forms[0]
