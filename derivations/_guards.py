@@ -97,7 +97,7 @@ class Guard:
         enclosure = self.enclosures(base)  # (-2)^u is not real unless u is whole
         if enclosure is not None and enclosure.b < 0 and exponent.is_integer is not True:
             raise ExpressionError(
-                f"{token.text!r} at column {token.col} gives a number that is not real: a "
+                f"{token.shown!r} at column {token.col} gives a number that is not real: a "
                 "negative number to a power that may not be a whole number; real maths only"
             )
 
@@ -113,7 +113,7 @@ class Guard:
         """The node just built: exact numbers of bounded size, finite, real."""
         if too_many_bits(value):
             raise costly_error(token)
-        where = f"{token.text!r} at column {token.col} gives"
+        where = f"{token.shown!r} at column {token.col} gives"
         if value.has(S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity):
             raise ExpressionError(f"{where} an undefined or infinite value (1/0, log(0), ...)")
         try:  # real maths only: SymPy's Abs of some complex powers recurses for minutes
@@ -134,12 +134,12 @@ class Guard:
     def _refuse_deep_constants(self, token: Token, *args: Basic) -> None:
         if any(self.enclosures.nesting(arg) >= MAX_CONSTANT_NESTING for arg in args):
             raise ExpressionError(
-                f"{token.text!r} at column {token.col} is too costly to compute: a constant "
+                f"{token.shown!r} at column {token.col} is too costly to compute: a constant "
                 f"with functions and powers nested more than {MAX_CONSTANT_NESTING} deep "
                 "(SymPy's evaluation of one doubles in cost with each level)"
             )
 
 
 def costly_error(token: Token) -> ExpressionError:
-    where = f"{token.text!r} at column {token.col}"
+    where = f"{token.shown!r} at column {token.col}"
     return ExpressionError(f"{where} is too costly to compute; {COSTLY}")

@@ -47,8 +47,14 @@ _MARKS = ((0x0300, 0x0370), (0x20D0, 0x2100))  # accents (ŷ), and marks for sym
 
 class Token(NamedTuple):
     kind: str  # "number", "name", "op", "end", or "bad" (then text is the error message)
-    text: str
+    text: str  # an operator as the grammar knows it: "*" for · ⋅ *, "^" for ^ **
     col: int
+    written: str = ""  # an operator as the text spells it, where that differs
+
+    @property
+    def shown(self) -> str:
+        """The token as messages quote it: as it was written."""
+        return self.written or self.text
 
 
 def _code_point(char: str) -> str:
@@ -138,10 +144,10 @@ def tokenize(text: str) -> Iterator[Token]:
             yield Token("name", unicodedata.normalize("NFC", text[i:end]), col)
             i = end
         elif char == "." and text[i + 1 : _name_end(text, i + 1)] == "T":
-            yield Token("op", "ᵀ", col)
+            yield Token("op", "ᵀ", col, ".T")
             i += 2
         elif (op := text[i : i + 2]) == "**" or (op := char) in OPERATORS:
-            yield Token("op", OPERATORS[op], col)
+            yield Token("op", OPERATORS[op], col, op if op != OPERATORS[op] else "")
             i += len(op)
         elif char == ".":
             what = f"attribute access '.{text[i + 1 : _name_end(text, i + 1)]}' at column {col}"

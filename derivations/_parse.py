@@ -94,7 +94,7 @@ def _number(token: Token) -> Rational:
     _, _, exponent = token.text.lower().partition("e")
     if exponent and abs(int(exponent)) > MAX_DECIMAL_EXPONENT:
         raise ExpressionError(
-            f"number {token.text!r} at column {token.col} is too large; "
+            f"number {token.shown!r} at column {token.col} is too large; "
             f"decimal exponents go up to ±{MAX_DECIMAL_EXPONENT}"
         )
     value = Fraction(token.text)
@@ -159,7 +159,7 @@ class _Parser:
         elif token.text == ",":
             message = f"comma {where} outside a function call"
         else:
-            message = f"unexpected {token.text!r} {where}; expected {wanted}"
+            message = f"unexpected {token.shown!r} {where}; expected {wanted}"
         return ExpressionError(message)
 
     def apply(self, token: Token, function: Callable[..., Basic], *args: Basic) -> Basic:
@@ -168,7 +168,7 @@ class _Parser:
             value = keeping_numbers(function, args)
         except Exception as error:  # e.g. a matrix plus a scalar, or a shape mismatch
             reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-            message = f"cannot apply {token.text!r} at column {token.col}: {reason}"
+            message = f"cannot apply {token.shown!r} at column {token.col}: {reason}"
             raise ExpressionError(message) from None
         self.guard.after(token, value)
         return value

@@ -231,7 +231,7 @@ HOSTILE = [
     ("9^9^9^9", "'^' at column 4 is too costly to compute; the limits: exact numbers up to"),
     ("e^(10^400·log(2))", "'^' at column 2 is too costly"),
     ("exp(x + log(3)·10^400)", "'exp' at column 1 is too costly"),
-    ("1e1000·1e1000·1e1000·1e1000", "'*' at column 21 is too costly"),
+    ("1e1000·1e1000·1e1000·1e1000", "'·' at column 21 is too costly"),  # quoted as written
     ("sqrt(" + "9" * 400 + ")", "roots of numbers up to 2^1000"),
     ("log1p(e^(e^(e^(e^3))))", "'^' at column 8 is too costly"),
     ("sign(sqrt(2)^(1/10^400) - 1)", "'^' at column 13 is too costly"),
