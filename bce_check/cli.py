@@ -69,10 +69,10 @@ def list_() -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "latex", "json"]),
+    type=click.Choice(["text", "markdown", "latex", "json", "deriv"]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (deriv: a derivation file that `bce-check check` reads).",
 )
 def prove(name: str | None, all_: bool, fmt: str) -> int:
     """Show a derivation's steps, each checked by SymPy and at 60-digit precision."""
@@ -206,6 +206,12 @@ def plot_(name: str, output: str | None) -> int:
 
     click.echo(plot(name, output or f"{name}.png"))
     return EXIT_OK
+
+
+from .cli_user import check_command, derive_command  # noqa: E402 (your own loss, issue 10)
+
+cli.add_command(derive_command)
+cli.add_command(check_command)
 
 
 def main(argv: list[str] | None = None) -> int:

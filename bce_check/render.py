@@ -18,6 +18,7 @@ from sympy import Basic
 
 from derivations import FAILED, INCONCLUSIVE, NUMERIC_ONLY, PROVED, BceCheckError, Derivation
 
+from ._deriv_format import to_deriv
 from .notation import TexPrinter, TextPrinter, tex, text
 from .view import Result, Row, View, view
 
@@ -26,6 +27,7 @@ LEGEND = (
     "✓ proved by SymPy · ≈ numeric only (40 digits at 20 random points) · "
     "? inconclusive · ✗ failed"
 )
+
 RULE_COLUMN = 58  # text format: where the rule starts, unless the equation is longer
 
 
@@ -253,8 +255,11 @@ def register_ipython() -> None:
 
 def render(derivations: Sequence[Derivation], fmt: str, as_list: bool) -> str:
     """Render one derivation, or (``as_list``) several: JSON gives a list, others join."""
+    if fmt == "deriv":  # the derivation-file format reads the Derivation's own steps
+        return "\n\n".join(to_deriv(d) for d in derivations)
     if fmt not in FORMATTERS:
-        raise BceCheckError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATTERS)}")
+        allowed = ", ".join([*FORMATTERS, "deriv"])
+        raise BceCheckError(f"unknown format {fmt!r}; allowed: {allowed}")
     views = [view(d) for d in derivations]
     if fmt == "json":
         payload = [as_dict(v) for v in views]

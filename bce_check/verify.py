@@ -168,7 +168,7 @@ def problem(name: str) -> Problem:
 
 
 def verify(
-    name: str,
+    name: str | Derivation,
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     dtype: str = "float64",
@@ -182,7 +182,13 @@ def verify(
     of points among that many local JAX devices (``bce_check._devices``); the report
     is the same.  Under ``jax.distributed`` each process checks its share of the
     points and every process gets the merged report (``bce_check._distributed``).
+    ``name`` may also be a Derivation object (``derivations.derive``/``load``): its main
+    closed form is checked with samplers built from its domains (``_user_verify``).
     """
+    if isinstance(name, Derivation):
+        from ._user_verify import verify_derivation
+
+        return verify_derivation(name, samples, seed, dtype)
     return verify_many([name], samples, seed, dtype, progress, shapes=shapes, devices=devices)
 
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 from importlib import import_module
 
 from ._chain import check_equal
+from ._derivfile import load
 from ._parse import parse
 from ._proof import ClosedForm, Derivation, Proof, Step, StepResult
 from ._verdicts import FAILED, INCONCLUSIVE, NUMERIC_ONLY, PROVED, Check, Verdict, worst
+from .derive import derive
 from .errors import BceCheckError, DomainError, ExpressionError, UnknownDerivation
 
 # name -> "module" (its derive()) or "module:function"
@@ -53,7 +55,9 @@ __all__ = [
     "UnknownDerivation",
     "Verdict",
     "check_equal",
+    "derive",
     "get",
+    "load",
     "names",
     "parse",
     "worst",

@@ -25,3 +25,21 @@ class ExpressionError(BceCheckError, ValueError):
 
 class DomainError(BceCheckError, ValueError):
     """A value outside the domain a function or a derivation is defined on."""
+
+
+_LIMIT_UNITS_AND_FLAGS = {
+    "time": ("s", "--time-limit SECONDS"),
+    "memory": ("MB", "--memory-limit MB"),
+}
+
+
+class LimitExceeded(BceCheckError):
+    """Work on user input ran past its wall-clock or memory budget (``_limits.Limits``)."""
+
+    def __init__(self, which: str, value: float, detail: str = "") -> None:
+        self.which, self.value = which, value  # which: "time" or "memory"
+        unit, flag = _LIMIT_UNITS_AND_FLAGS[which]
+        detail = f" ({detail})" if detail else ""
+        super().__init__(
+            f"{which} limit of {value:g} {unit} exceeded{detail}; raise it with {flag}"
+        )

@@ -19,6 +19,7 @@ def test_the_four_notebooks_are_there():
         "02_bce_gradient.ipynb",
         "03_logistic_regression.ipynb",
         "04_softmax.ipynb",
+        "05_your_derivation.ipynb",
     ]
 
 

@@ -1,0 +1,150 @@
+"""Your own loss: ``derive(text, wrt=…, where=…)`` builds a checked Derivation of it.
+
+The steps are those a catalogue module writes by hand, each checked by the same
+engine (``_proof.check``):
+
+1. ``L(u) = <the text>``                                      [definition]
+2. ``     = <σ recognised>``  if the text has exp forms of σ  [recognise σ: …]
+3. ``     = <stable form>``   if one exists                   [stable form: log σ(x) = …]
+4. ``L'(u) = <d/du of the line before>``                      [differentiate: the rules used]
+5. ``      = <the shortest form, σ where σ appears>``         [simplify: σ(−x) = 1 − σ(x), collect]
+
+and the closed form, the last line, is checked against ``sympy.diff`` of the definition.
+The derivative of line 4 is computed with σ' = σ(1 − σ) and softplus' = σ; the checker
+never uses those rules: it compares line 4 with d/du of line 3 written in exp form.
+Every step may still come out ``failed`` or ``numeric-only``: the verdicts are the
+checker's, never assumed.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Iterable
+
+from sympy import Add, Basic, Derivative, Function, S, Symbol
+
+from ._limits import Limits, run_limited
+from ._parse import parse
+from ._proof import ClosedForm, Derivation, Step
+from ._recognise import recognise, rules_used, shortest, stable
+from ._where import check_names, domains_from
+from .errors import DomainError, ExpressionError
+
+# Names an emitted module uses for itself: a parameter of that name would hide them.
+RESERVED = frozenset({"numpy", "jax", "builtins", "math"})
+DEFAULT_LIMITS = Limits()  # 20 s, 1 GB
+
+
+def check_identifier(name: str, what: str) -> str:
+    """A name usable as a Python function or parameter in emitted code, or an error."""
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ExpressionError(f"{what} {name!r} is not a Python identifier (letters, digits, _)")
+    if name.startswith("_") or name in RESERVED:
+        raise ExpressionError(
+            f"{what} {name!r} is reserved: names may not start with '_' "
+            f"or be one of {', '.join(sorted(RESERVED))}"
+        )
+    return name
+
+
+def symbol_domains(
+    expressions: Iterable[Basic], where: Iterable[str], variable: str | None = None
+) -> dict[Symbol, Basic]:
+    """Every symbol of ``expressions`` with its domain: from ``where``, else ℝ."""
+    symbols = sorted(set().union(*(e.free_symbols for e in expressions)), key=str)
+    for s in symbols:
+        check_identifier(s.name, "symbol")
+    declared = domains_from(where)
+    check_names(declared, [s.name for s in symbols])
+    if variable is not None and declared.get(variable, S.Reals) != S.Reals:
+        raise DomainError(f"the variable {variable} is real; --where may not restrict it")
+    ordered = sorted(symbols, key=lambda s: (s.name != variable, symbols.index(s)))
+    return {s: declared.get(s.name, S.Reals) for s in ordered}
+
+
+def _variable(expr: Basic, wrt: str) -> Symbol:
+    names = {s.name: s for s in expr.free_symbols}
+    if not isinstance(wrt, str) or wrt not in names:
+        raise DomainError(
+            f"wrt={wrt!r} is not a symbol of the expression; its symbols: "
+            f"{', '.join(sorted(names)) or 'none'}"
+        )
+    return names[wrt]
+
+
+def _ordered(expr: Basic, u: Symbol) -> Basic:
+    """A sum with the terms in u first (σ(u) − p, not −p + σ(u)), kept as written."""
+    if not expr.is_Add:
+        return expr
+    terms = sorted(expr.args, key=lambda t: (not t.has(u), t.could_extract_minus_sign()))
+    return Add(*terms, evaluate=False)
+
+
+def derive(
+    text: str,
+    wrt: str,
+    where: Iterable[str] = (),
+    name: str = "derived",
+    title: str | None = None,
+    *,
+    limits: Limits | None = DEFAULT_LIMITS,
+) -> Derivation:
+    """The Derivation of d/d``wrt`` of the loss written in ``text`` (``prove``'s notation).
+
+    ``where`` lists domain constraints (``"p in [0, 1]"``, ``"γ >= 0"``, see
+    ``_where``); undeclared symbols and ``wrt`` are real.  Raises ExpressionError or
+    DomainError for bad input.  The parsing, the derivation and its proof run in a worker
+    process under ``limits`` (``_limits.run_limited``; LimitExceeded past them), so the
+    Derivation comes back already checked; ``limits=None`` runs them in this process.
+    """
+    if limits is None:
+        return checked(build(text, wrt, where, name, title))
+    return run_limited(_derive_checked, text, wrt, tuple(where), name, title, limits=limits)
+
+
+def checked(derivation: Derivation) -> Derivation:
+    """The derivation with its proof computed (cached on it, and pickled with it)."""
+    derivation.proof  # noqa: B018 (computes and caches the proof)
+    return derivation
+
+
+def _derive_checked(text, wrt, where, name, title) -> Derivation:
+    return checked(build(text, wrt, where, name, title))
+
+
+def build(
+    text: str,
+    wrt: str,
+    where: Iterable[str] = (),
+    name: str = "derived",
+    title: str | None = None,
+) -> Derivation:
+    """The Derivation ``derive`` returns, built in this process, its proof not yet run."""
+    check_identifier(name, "name")
+    definition = parse(text)
+    u = _variable(definition, wrt)
+    domains = symbol_domains([definition], list(where), u.name)
+    loss = Function("L")(u)
+    steps = [Step(definition, lhs=loss, rule="definition")]
+    recognised = recognise(definition)
+    if recognised != definition:
+        steps.append(Step(recognised, rule="recognise σ: 1/(1 + e^(−x)) = σ(x)"))
+    stable_form, fired = stable(steps[-1].expr)
+    if fired:
+        steps.append(Step(stable_form, rule="stable form: " + "; ".join(fired)))
+    function = steps[-1].expr
+    derivative = function.diff(u)
+    rules = ", ".join(rules_used(function, u)) or "constant"
+    steps.append(Step(derivative, lhs=Derivative(loss, u), rule=f"differentiate: {rules}"))
+    closed = _ordered(shortest(derivative), u)
+    if closed != derivative:
+        steps.append(Step(closed, rule="simplify: σ(−x) = 1 − σ(x), expand, collect"))
+    return Derivation(
+        name=name,
+        title=title or f"L'({u}) for L({u}) = {text.strip()}",
+        source="bce-check derive (your own loss)",
+        domains=domains,
+        wrt=(u,),
+        steps=tuple(steps),
+        closed_forms=(ClosedForm(Derivative(loss, u), closed, definition, (u,)),),
+    )

@@ -1,0 +1,105 @@
+"""check FILE: a hand-written derivation read line by line; the first wrong line is named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import derivations
+from bce_check._deriv_format import to_deriv
+from bce_check.cli import main
+from derivations import BceCheckError, ExpressionError, load
+from derivations._derivfile import first_wrong, read
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.deriv"))
+SCALAR = [n for n in derivations.names() if not derivations.get(n).structured]
+POS_WEIGHT = (Path(__file__).parent.parent / "examples" / "pos_weight.deriv").read_text()
+
+
+def test_the_examples_are_there():
+    names = {p.stem for p in EXAMPLES}
+    assert {"focal", "label_smoothing", "pos_weight", "poisson"} <= names
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_is_proved(path):
+    derivation = load(path)
+    assert derivation.proof.verdict == "proved", [r.method for r in derivation.proof.steps]
+    assert derivation.proof.sympy_diff.verdict == "proved"
+
+
+def test_the_pos_weight_file_reads_as_written():
+    derivation = read(POS_WEIGHT)
+    assert derivation.name == "pos_weight_gradient"
+    assert derivation.lines == (5, 6, 7, 8)
+    assert [s.rule for s in derivation.steps][-1] == "collect"
+    assert str(derivation.closed_forms[0].wrt) == "(u,)"
+
+
+def test_a_planted_mistake_is_named_by_its_line():
+    wrong = POS_WEIGHT.replace("σ(u)·(w·p + 1 - p) - w·p", "σ(u)·(w·p + 1 - p) - p")
+    line, result = first_wrong(read(wrong))
+    assert line == 8 and result.index == 4
+    assert result.method.startswith("differs at ")  # a point where the two sides differ
+
+
+def test_a_wrong_derivative_line_is_named_before_later_lines():
+    wrong = POS_WEIGHT.replace("-w·p·σ(-u) + (1 - p)·σ(u)", "-w·p·σ(u) + (1 - p)·σ(u)")
+    assert first_wrong(read(wrong))[0] == 7
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "# only a comment",
+        "= u^2   [a continuation first]",
+        "L'(u) = 2·u",  # the first subject must be F(x)
+        "L(u) u^2",  # no '='
+        "L(u) = ",
+        "L(u) = __import__('os')",
+        "name: not an identifier\nL(u) = u^2",
+        "name: a\nname: b\nL(u) = u^2",
+        "where: p in [0, 1]\nL(u) = u^2",  # p is not a symbol of the file
+    ],
+)
+def test_bad_files_are_project_errors_naming_the_problem(text):
+    with pytest.raises(BceCheckError):
+        read(text)
+
+
+def test_a_bad_expression_names_its_line():
+    with pytest.raises(ExpressionError, match="line 3"):
+        read("# c\nL(u) = u^2\n     = u^^2\n")
+
+
+@pytest.mark.parametrize("name", SCALAR)
+def test_prove_deriv_round_trips_with_the_same_verdicts(name):
+    original = derivations.get(name)
+    again = read(to_deriv(original))
+    assert [r.verdict for r in again.proof.steps] == [r.verdict for r in original.proof.steps]
+    assert again.proof.sympy_diff.verdict == original.proof.sympy_diff.verdict
+    assert len(again.steps) == len(original.steps)
+
+
+def test_cli_check_exits_1_and_names_the_line(tmp_path, capsys):
+    path = tmp_path / "wrong.deriv"
+    path.write_text(POS_WEIGHT.replace("- w·p                 [collect]", "- p  [collect]"))
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "line 8: step 4 is wrong (collect): differs at" in out
+
+
+def test_cli_check_exits_0_on_the_example(capsys):
+    assert main(["check", str(EXAMPLES[0])]) == 0
+
+
+def test_cli_check_of_a_missing_file_exits_2(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "none.deriv")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_cli_prove_deriv_of_a_matrix_derivation_exits_2(capsys):
+    assert main(["prove", "batch_gradient", "--format", "deriv"]) == 2
+    assert "scalar" in capsys.readouterr().err

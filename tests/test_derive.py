@@ -1,0 +1,218 @@
+"""derive(text, wrt, where): a user's loss becomes a checked Derivation, emitted and verified."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sympy import FiniteSet, Interval, S, Symbol, exp
+
+from bce_check._user_verify import verify_derivation
+from bce_check.cli import main
+from bce_check.emit import emit
+from bce_check.notation import text
+from derivations import DomainError, ExpressionError, derive
+from derivations._limits import Limits
+from derivations._where import domains_from
+from derivations.errors import LimitExceeded
+from derivations.functions import sigmoid
+
+FOCAL = "-p·(1 - σ(u))^γ·log(σ(u)) - (1 - p)·σ(u)^γ·log(1 - σ(u))"
+FOCAL_WHERE = ("p in [0, 1]", "γ >= 0")
+EXP_FORM_BCE = "-p·log(1/(1 + e^(-u))) - (1 - p)·log(e^(-u)/(1 + e^(-u)))"
+# The README's four examples: (expression, where)
+EXAMPLES = {
+    "focal": (FOCAL, FOCAL_WHERE),
+    "label_smoothing": (
+        "-((1 - ε)·y + ε/2)·log(σ(u)) - (1 - (1 - ε)·y - ε/2)·log(1 - σ(u))",
+        ("y in [0, 1]", "ε in [0, 1]"),
+    ),
+    "pos_weight": ("-w·p·log(σ(u)) - (1 - p)·log(1 - σ(u))", ("p in [0, 1]", "w > 0")),
+    "poisson": ("e^u - y·u", ("y >= 0",)),
+}
+
+
+# Parses at once, then SymPy expands a sum of 6 symbols to the 30th power (324,632 terms)
+COSTLY = "(u + a + b + c + d + f)^30"
+
+
+@pytest.fixture(scope="module")
+def focal():
+    return derive(FOCAL, wrt="u", where=FOCAL_WHERE, name="focal", limits=None)
+
+
+def test_where_constraints_read_as_sets():
+    assert domains_from(["p in [0, 1]", "α in (0, 1)", "γ >= 0", "w > 0", "c real"]) == {
+        "p": Interval(0, 1),
+        "α": Interval.open(0, 1),
+        "γ": Interval(0, S.Infinity),
+        "w": Interval.open(0, S.Infinity),
+        "c": S.Reals,
+    }
+    assert domains_from(["y in {0, 1}"]) == {"y": FiniteSet(0, 1)}
+    assert domains_from(["γ >= 0", "γ <= 5"]) == {"γ": Interval(0, 5)}
+
+
+@pytest.mark.parametrize("bad", ["p is big", "p in [1, 0]", "p in [0, q]", "p >= __import__"])
+def test_bad_constraints_are_domain_or_expression_errors(bad):
+    with pytest.raises((DomainError, ExpressionError)):
+        domains_from([bad])
+
+
+def test_focal_loss_is_proved_step_by_step(focal):
+    proof = focal.proof
+    assert proof.verdict == "proved"
+    rules = [r.step.rule for r in proof.steps]
+    assert rules[0] == "definition" and rules[1].startswith("stable form")
+    assert "product rule" in rules[2] and "chain rule" in rules[2]
+    assert proof.sympy_diff.verdict == "proved"
+    assert [s.name for s in focal.arguments] == ["u", "p", "γ"]
+
+
+def test_exp_form_input_ends_in_sigma_minus_p_with_no_exp_left():
+    derivation = derive(EXP_FORM_BCE, wrt="u", where=["p in [0, 1]"], limits=None)
+    assert derivation.proof.verdict == "proved"
+    assert text(derivation.closed_forms[0].rhs) == "σ(u) - p"
+    assert not derivation.closed_forms[0].rhs.has(exp)
+    assert any(r.rule.startswith("recognise σ") for r in derivation.steps)
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_examples_are_proved_and_emitted_finite_at_large_logits(name):
+    expression, where = EXAMPLES[name]
+    derivation = derive(expression, wrt="u", where=where, name=name, limits=None)
+    assert derivation.proof.verdict == "proved"
+    for dtype in (np.float64, np.float32):
+        # Poisson: exp(u) overflows past log(max float): check where it is finite
+        top = float(np.log(np.finfo(dtype).max)) - 1 if name == "poisson" else 1e4
+        u = np.array([-top, -50.0, 0.0, 50.0, top], dtype)
+        values = {s.name: dtype(0.3) for s in derivation.arguments if s.name != "u"}
+        code = emit(derivation, "numpy")
+        for function in (code.function, code.definition):
+            result = function(u=u, **values)
+            assert np.all(np.isfinite(result)), (name, dtype, function, result)
+
+
+def test_focal_jax_code_is_finite_at_large_logits(focal):
+    import jax.numpy as jnp
+
+    from bce_check.harness import enable_x64
+
+    enable_x64()
+    code = emit(focal, "jax")
+    for dtype in (jnp.float64, jnp.float32):
+        u = jnp.array([-1e4, -50.0, 0.0, 50.0, 1e4], dtype)
+        for function in (code.function, code.definition):
+            result = function(u=u, p=dtype(0.25), γ=dtype(2.0))
+            assert bool(jnp.all(jnp.isfinite(result))), (dtype, function, result)
+
+
+def test_focal_closed_form_is_verified_at_small_samples(focal):
+    report = verify_derivation(focal, samples=4_000, seed=1)
+    assert report.ok, str(report)
+
+
+def test_a_wrong_closed_form_fails_verification(focal):
+    from dataclasses import replace
+
+    wrong = replace(
+        focal.closed_forms[0], rhs=focal.closed_forms[0].rhs + sigmoid(Symbol("u", real=True)) / 100
+    )
+    report = verify_derivation(replace(focal, closed_forms=(wrong,)), samples=2_000)
+    assert not report.ok
+
+
+@pytest.mark.parametrize(
+    ("text_", "wrt", "error"),
+    [
+        ("u^2 + p", "x", DomainError),  # wrt not in the expression
+        ("u·numpy", "u", ExpressionError),  # a name the emitted module uses
+        ("u·_secret", "u", ExpressionError),
+        ("u +", "u", ExpressionError),
+        ("__import__('os')", "u", ExpressionError),
+    ],
+)
+def test_bad_input_is_a_project_error(text_, wrt, error):
+    with pytest.raises(error):
+        derive(text_, wrt=wrt, limits=None)
+
+
+def test_the_variable_cannot_be_restricted():
+    with pytest.raises(DomainError, match="the variable u is real"):
+        derive("u^2", wrt="u", where=["u >= 0"], limits=None)
+
+
+def test_costly_work_stops_at_the_time_limit():
+    nested = COSTLY
+    with pytest.raises(LimitExceeded, match="--time-limit"):
+        derive(nested, wrt="u", limits=Limits(seconds=1))
+
+
+def test_cli_json_has_the_prove_schema(capsys):
+    assert main(["derive", EXP_FORM_BCE, "--wrt", "u", "--where", "p in [0, 1]",
+                 "--format", "json"]) == 0  # fmt: skip
+    derived = json.loads(capsys.readouterr().out)
+    assert main(["prove", "bce_logit_gradient", "--format", "json"]) == 0
+    catalogue = json.loads(capsys.readouterr().out)
+    assert derived.keys() == catalogue.keys()
+    assert derived["steps"][0].keys() == catalogue["steps"][0].keys()
+    assert derived["closed_form"]["text"] == "L'(u) = σ(u) - p"
+
+
+def test_cli_emit_writes_a_module_callable_by_keyword(tmp_path, capsys):
+    out = tmp_path / "focal.py"
+    args = ["derive", FOCAL, "--wrt", "u", "--name", "focal", "--emit", "numpy", "-o", str(out)]
+    assert main([*args, "--where", FOCAL_WHERE[0], "--where", FOCAL_WHERE[1]]) == 0
+    namespace: dict = {}
+    exec(compile(out.read_text(), str(out), "exec"), namespace)  # the module we just wrote
+    assert np.isfinite(namespace["focal"](u=1e4, p=0.5, γ=2.0))
+    assert np.isfinite(namespace["focal_definition"](u=-1e4, p=0.5, γ=2.0))
+
+
+def test_cli_past_the_limit_exits_2_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "never.py"
+    nested = COSTLY
+    code = main(["derive", nested, "--wrt", "u", "--emit", "numpy", "-o", str(out),
+                 "--time-limit", "1"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert err.count("\n") == 1 and "time limit" in err and "Traceback" not in err
+
+
+def test_cli_verify_exits_0_on_a_proved_loss(capsys):
+    args = ["derive", "e^u - y·u", "--wrt", "u", "--where", "y >= 0", "--verify"]
+    assert main([*args, "--samples", "2000"]) == 0
+    assert "verdict: pass" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("description", "lo", "hi", "exact"),
+    [
+        (("interval", 0.0, 1.0, False, False), 0.0, 1.0, (0.0, 1.0)),  # ends drawn exactly
+        (("interval", 0.0, 1.0, True, True), 0.0, 1.0, ()),  # never the open ends
+        (("interval", 0.0, float("inf"), False, True), 0.0, 11.0, (0.0,)),  # γ >= 0: ≤ 10 past 0
+        (("interval", float("-inf"), 2.0, True, False), -9.0, 2.0, (2.0,)),
+        (("set", (-1.0, 1.0)), -1.0, 1.0, (-1.0, 1.0)),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_where_samplers_stay_in_their_domain_and_reach_its_ends(description, lo, hi, exact, dtype):
+    from bce_check._user_domains import sampler
+    from bce_check.harness import enable_x64
+
+    enable_x64()
+    values = np.asarray(sampler(description).draw(0, 0, 0, 4_000, dtype))
+    left_open, right_open = description[3:5] if description[0] == "interval" else (False, False)
+    assert values.min() >= lo and values.max() <= hi
+    assert not (left_open and np.any(values == lo)) and not (right_open and np.any(values == hi))
+    for end in exact:  # 4,000 draws, each end with weight ≥ 0.05: missing one is ~e^-200
+        assert np.any(values == end), end
+
+
+def test_cli_reads_a_leading_minus_as_maths_and_keeps_help(capsys):
+    assert main(["derive", "--help"]) == 0
+    assert "--wrt" in capsys.readouterr().out
+    # '-p·…log…' holds the letters of -p and -o: it must not be read as options
+    assert main(["derive", "-p·log(σ(u)) - (1 - p)·log(1 - σ(u))", "--wrt", "u"]) == 0
+    assert "σ(u) - p" in capsys.readouterr().out
