@@ -240,7 +240,8 @@ def test_a_closed_pipe_exits_0_with_nothing_on_stderr(argv):
         stderr=subprocess.PIPE,
     )
     child.stdout.close()
-    err = child.stderr.read().decode()
+    with child.stderr:
+        err = child.stderr.read().decode()
     assert child.wait(timeout=120) == 0, err
     assert err == ""
 
