@@ -1,0 +1,332 @@
+"""SymPy to Coq: a printer for real-valued terms, the file preamble, and the proof strategies.
+
+The printer writes an expression of exp, log, σ, softplus, +, −, ·, / and integer
+powers as a Coq term of type R (Coq's real numbers, with Coquelicot's analysis):
+
+==================  ==============================  =========================
+SymPy               Coq                             Coq's precedence (level)
+==================  ==============================  =========================
+a + b, a + (−1)·b   ``a + b``, ``a - b``            50, left associative
+a·b, a·b⁻¹          ``a * b``, ``a / b``            40, left associative
+−a                  ``- a``                         35
+aⁿ, n ≥ 2           ``a ^ n`` (n a natural)         30
+e^{n·a}, |n| ≥ 2    ``exp (± a) ^ |n|``             30
+a⁻ⁿ                 ``1 / a ^ n``
+exp a, log a        ``exp a``, ``ln a``             application (tightest)
+σ(a), softplus(a)   ``σ a``, ``softplus a``         application
+p/q (a rational)    ``(p / q)``
+==================  ==============================  =========================
+
+σ and softplus are defined in every file's preamble from ``exp`` and ``ln``, as
+``derivations.functions`` defines them: σ x = 1 / (1 + exp (- x)), softplus x =
+ln (1 + exp x).  Anything else (a symbolic exponent, abs, sign, a matrix) is an
+``ExpressionError`` naming it.  The test reads the printed terms back with a reader
+of this grammar and compares them with SymPy at random points (tests/test_certify.py).
+
+A proof strategy is a named Coq tactic script (rules as data, as ``_equality.STRATEGIES``
+are for SymPy), tried in order on each lemma; ``PREAMBLE`` defines the Ltac helpers
+they share (positivity of sums, products and quotients of exponentials; side
+conditions of ``auto_derive`` and ``field``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sympy import Add, Basic, Integer, Mul, Number, Pow, Rational, Symbol, UnevaluatedExpr, exp, log
+from sympy.printing.printer import Printer
+
+from derivations.errors import ExpressionError
+from derivations.functions import sigmoid, softplus
+
+ATOM, APPLY, POWER, NEGATE, PRODUCT, SUM = 0, 10, 30, 35, 40, 50  # Coq notation levels
+
+RESERVED = frozenset(
+    "as at cofix else end exists exists2 fix for forall fun if IF in let match mod return "
+    "then using where with Prop Set SProp Type R exp ln σ softplus sqrt PI".split()
+)
+IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
+
+
+def coq_name(name: str) -> str:
+    """A symbol's name as a Coq identifier: reserved words and clashes get a trailing ``_``."""
+    if not IDENTIFIER.match(name):
+        raise ExpressionError(f"symbol name {name!r} is not a Coq identifier (letters, digits, _)")
+    return f"{name}_" if name in RESERVED else name
+
+
+class CoqPrinter(Printer):
+    """Real-valued SymPy expressions as Coq terms (the grammar of the module docstring)."""
+
+    printmethod = "_coq"
+
+    def doprint(self, expr) -> str:
+        return self._term(expr)[0]
+
+    def _term(self, expr) -> tuple[str, int]:
+        """The Coq text of ``expr`` and its notation level."""
+        method = getattr(self, f"_term_{type(expr).__name__}", None)
+        if method is None:
+            for cls in type(expr).__mro__:
+                method = getattr(self, f"_term_{cls.__name__}", None)
+                if method is not None:
+                    break
+        if method is None:
+            raise ExpressionError(
+                f"{expr} ({type(expr).__name__}) has no Coq translation; allowed: numbers, "
+                "real symbols, +, −, ·, /, integer powers, exp, log, σ, softplus"
+            )
+        return method(expr)
+
+    def _at(self, expr, level: int) -> str:
+        """``expr`` as an operand that Coq reads at ``level`` or below (else parenthesised)."""
+        text, own = self._term(expr)
+        return text if own <= level else f"({text})"
+
+    def _argument(self, expr) -> str:
+        return self._at(expr, ATOM)
+
+    def _term_Symbol(self, expr: Symbol) -> tuple[str, int]:
+        return coq_name(expr.name), ATOM
+
+    def _term_Integer(self, expr: Integer) -> tuple[str, int]:
+        return (str(expr.p), ATOM) if expr >= 0 else (f"- {-expr.p}", NEGATE)
+
+    def _term_Rational(self, expr: Rational) -> tuple[str, int]:
+        text = f"{abs(expr.p)} / {expr.q}"
+        return (f"({text})", ATOM) if expr > 0 else (f"- ({text})", NEGATE)
+
+    def _term_Number(self, expr: Number) -> tuple[str, int]:
+        raise ExpressionError(f"the number {expr} is not rational: no exact Coq translation")
+
+    def _term_UnevaluatedExpr(self, expr: UnevaluatedExpr) -> tuple[str, int]:
+        return self._term(expr.args[0])
+
+    def _apply(self, name: str, expr) -> tuple[str, int]:
+        return f"{name} {self._argument(expr.args[0])}", APPLY
+
+    def _term_exp(self, expr) -> tuple[str, int]:
+        n, a = expr.args[0].as_coeff_Mul()
+        if isinstance(n, Integer) and abs(n) >= 2:  # e^{n·a} = (e^{±a})^|n|, as auto_derive writes it
+            base = exp(a if n > 0 else -a, evaluate=False)
+            return f"{self._at(base, POWER - 1)} ^ {abs(int(n))}", POWER
+        return self._apply("exp", expr)
+
+    def _term_log(self, expr) -> tuple[str, int]:
+        if len(expr.args) != 1:
+            raise ExpressionError(f"{expr}: only the natural logarithm has a Coq translation")
+        return self._apply("ln", expr)
+
+    def _term_sigmoid(self, expr) -> tuple[str, int]:
+        return self._apply("σ", expr)
+
+    def _term_softplus(self, expr) -> tuple[str, int]:
+        return self._apply("softplus", expr)
+
+    def _term_Derivative(self, expr) -> tuple[str, int]:
+        ((v, n),) = expr.variable_count
+        name = coq_name(v.name)
+        function = f"(fun {name} => {self.doprint(expr.expr)})"
+        if n == 1:
+            return f"Derive {function} {name}", APPLY
+        return f"Derive_n {function} {n} {name}", APPLY
+
+    def _term_Add(self, expr: Add) -> tuple[str, int]:
+        terms = _ordered(expr)
+        text = self._at(terms[0], SUM)
+        for term in terms[1:]:
+            negated = _negated(term)
+            if negated is None:
+                text += f" + {self._at(term, SUM - 1)}"
+            else:
+                text += f" - {self._at(negated, SUM - 1)}"
+        return text, SUM
+
+    def _term_Mul(self, expr: Mul) -> tuple[str, int]:
+        negated = _negated(expr)
+        if negated is not None:  # − a·b, read by Coq as (−a)·b: the same number
+            return f"- {self._at(negated, PRODUCT)}", PRODUCT
+        numerator, denominator = [], []
+        for factor in _ordered(expr):
+            if _is_reciprocal(factor):
+                denominator.append(Pow(factor.base, -factor.exp, evaluate=False))
+            elif isinstance(factor, Rational) and not isinstance(factor, Integer):
+                numerator += [Integer(factor.p)] if factor.p != 1 else []
+                denominator.append(Integer(factor.q))
+            else:
+                numerator.append(factor)
+        factors = [self._at(f, PRODUCT - (i > 0)) for i, f in enumerate(numerator)]
+        text = " * ".join(factors) if factors else "1"
+        for factor in denominator:
+            text += f" / {self._at(factor, PRODUCT - 1)}"
+        return text, PRODUCT
+
+    def _term_Pow(self, expr: Pow) -> tuple[str, int]:
+        base, power = expr.args
+        if not isinstance(power, Integer):
+            raise ExpressionError(f"{expr}: only integer powers have a Coq translation")
+        if power < 0:
+            return f"1 / {self._at(Pow(base, -power, evaluate=False), PRODUCT - 1)}", PRODUCT
+        if power == 1:
+            return self._term(base)
+        return f"{self._at(base, POWER - 1)} ^ {int(power)}", POWER
+
+
+def _ordered(expr: Basic) -> list[Basic]:
+    """The arguments as written (an unevaluated Add or Mul keeps the author's order)."""
+    return list(expr.args)
+
+
+def _negated(term: Basic) -> Basic | None:
+    """−term, kept unevaluated, when ``term`` is written with a leading −1 (or −c); else None."""
+    if isinstance(term, Integer | Rational) and term < 0:
+        return -term
+    if not isinstance(term, Mul):
+        return None
+    first, rest = term.args[0], term.args[1:]
+    if isinstance(first, UnevaluatedExpr):
+        first = first.args[0]
+    if not (isinstance(first, Number) and first < 0):
+        return None
+    if first == -1:
+        return rest[0] if len(rest) == 1 else Mul(*rest, evaluate=False)
+    return Mul(-first, *rest, evaluate=False)
+
+
+def _is_reciprocal(factor: Basic) -> bool:
+    return isinstance(factor, Pow) and isinstance(factor.exp, Integer) and factor.exp < 0
+
+
+def coq(expr: Basic) -> str:
+    """``expr`` as a Coq term (see the module docstring for the grammar)."""
+    return CoqPrinter().doprint(expr)
+
+
+# The file preamble: σ and softplus from exp and ln, and the helpers the strategies use.
+PREAMBLE = r"""From Coquelicot Require Import Coquelicot.
+Require Import Reals Lra Psatz.
+Open Scope R_scope.
+
+Definition σ (x : R) : R := 1 / (1 + exp (- x)).
+Definition softplus (x : R) : R := ln (1 + exp x).
+
+Lemma bce_positive_as : forall s p : R, p = s -> 0 < p -> 0 < s.
+Proof. intros s p E H. rewrite <- E. exact H. Qed.
+
+(* 0 < t for every exponential t in the goal, as hypotheses. *)
+Ltac bce_exp_facts :=
+  repeat match goal with
+  | |- context [exp ?a] =>
+      lazymatch goal with
+      | _ : 0 < exp a |- _ => fail
+      | _ => pose proof (exp_pos a)
+      end
+  end.
+
+(* 0 < e for e built from positive constants, exponentials and hypotheses by +, *, /, ^. *)
+Ltac bce_pos :=
+  match goal with
+  | |- 0 < exp _ => apply exp_pos
+  | |- 0 < _ + _ => apply Rplus_lt_0_compat; bce_pos
+  | |- 0 < _ * _ => apply Rmult_lt_0_compat; bce_pos
+  | |- 0 < _ / _ => apply Rdiv_lt_0_compat; bce_pos
+  | |- 0 < / _ => apply Rinv_0_lt_compat; bce_pos
+  | |- 0 < _ ^ _ => apply pow_lt; bce_pos
+  | H : forall _ : R, 0 < _ |- _ => apply H
+  | |- _ => first [assumption | lra]
+  end.
+
+(* 0 < e or e <> 0: structurally, else by (n)linear arithmetic over the exponentials. *)
+Ltac bce_positive :=
+  first [ bce_pos | bce_exp_facts; nra ].
+Ltac bce_nonzero :=
+  first [ apply not_eq_sym, Rlt_not_eq; bce_positive
+        | bce_exp_facts; intro; nra ].
+
+(* The side conditions auto_derive and field leave: conjunctions of the two forms above. *)
+Ltac bce_side :=
+  repeat match goal with
+  | |- _ /\ _ => split
+  | |- True => exact I
+  end;
+  lazymatch goal with
+  | |- 0 < _ => bce_positive
+  | |- _ <> 0 => bce_nonzero
+  | |- ?g => fail "bce_side: not a positivity or non-zero condition:" g
+  end.
+
+(* a = b by equal arguments of ln (field proves those) and equal everything else. *)
+Ltac bce_congruence :=
+  match goal with
+  | |- ?a = ?a => reflexivity
+  | |- ln _ = ln _ => f_equal; rewrite ?exp_Ropp; field; bce_side
+  | |- ?f _ _ = ?f _ _ => f_equal; bce_congruence
+  | |- ?f _ = ?f _ => f_equal; bce_congruence
+  end.
+"""
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A named Coq tactic script that should close a lemma's goal after ``intros``.
+
+    ``kinds`` says which lemmas it applies to: ``equality`` (a = b) or ``derivative``
+    (``is_derive``, ``is_derive_n``).
+    """
+
+    name: str
+    script: str
+    kinds: frozenset[str]
+    orders: frozenset[int] = frozenset({1})
+
+
+EQUALITY, DERIVATIVE = "equality", "derivative"
+_BOTH = frozenset({EQUALITY, DERIVATIVE})
+
+STRATEGIES: tuple[Strategy, ...] = (
+    Strategy(
+        "unfold σ, field",
+        "unfold σ, softplus in *; field; bce_side",
+        frozenset({EQUALITY}),
+    ),
+    Strategy(
+        "e^(−x) = 1/e^x, field",
+        "unfold σ, softplus in *; rewrite ?exp_Ropp; field; bce_side",
+        frozenset({EQUALITY}),
+    ),
+    Strategy(
+        "expand logs, field",
+        "unfold σ, softplus in *; rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; "
+        "field; bce_side",
+        frozenset({EQUALITY}),
+    ),
+    Strategy(
+        "equal functions, equal derivatives",
+        "apply Derive_ext; intro; unfold σ, softplus in *; field; bce_side",
+        frozenset({EQUALITY}),
+    ),
+    Strategy(
+        "equal log arguments, field",
+        "unfold σ, softplus in *; bce_congruence",
+        frozenset({EQUALITY}),
+    ),
+    Strategy(
+        "auto_derive, field",
+        "unfold σ, softplus in *; auto_derive; [bce_side | field; bce_side]",
+        frozenset({DERIVATIVE}),
+    ),
+    Strategy(
+        "auto_derive, ring",
+        "unfold σ, softplus in *; auto_derive; [bce_side | ring]",
+        frozenset({DERIVATIVE}),
+    ),
+    Strategy(
+        "auto_derive twice, field",
+        "unfold σ, softplus in *; simpl is_derive_n; eapply is_derive_ext; "
+        "[intro; symmetry; apply is_derive_unique; auto_derive; [bce_side | reflexivity] | ]; "
+        "auto_derive; [bce_side | field; bce_side]",
+        frozenset({DERIVATIVE}),
+        frozenset({2}),
+    ),
+)

@@ -1,0 +1,303 @@
+"""What a certificate states: the lemmas of a derivation, as SymPy sides and Coq text.
+
+For a scalar derivation, one lemma per step that SymPy proved, between consecutive
+members of a subject's chain (``_proof.py``): ``a = b`` for all values of the symbols
+in their domains, or, where a member is a derivative, ``is_derive (fun v => f) v b``
+(d/dv f = b, Coquelicot's derivative).  Then the closed form, the main theorem
+``NAME_closed_form``: ``is_derive (fun v => DEFINITION) v (CLOSED_FORM)`` (for a
+second derivative ``is_derive_n … 2 …``; for an identity ``DEFINITION = CLOSED_FORM``).
+
+A vector or matrix derivation is written out at the sizes of ``SIZES`` (as its
+checker writes it out, ``derivations._matrix``) and certified per component: one
+lemma ∂f/∂v_i = g_i (∂f_i/∂v_j = g_ij for a Jacobian) per entry, and the main theorem
+is their conjunction.  Its steps, written with abbreviations and index forms, are not
+restated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+
+from sympy import (
+    Add,
+    Basic,
+    Derivative,
+    FiniteSet,
+    Interval,
+    Mul,
+    Pow,
+    S,
+    Symbol,
+    cancel,
+    exp,
+    expand,
+    fraction,
+    log,
+    oo,
+    together,
+)
+from sympy.core.function import AppliedUndef
+from sympy.matrices import MatrixBase
+
+from derivations import PROVED, Derivation
+from derivations._matrix import Explicit
+from derivations.errors import ExpressionError
+from derivations.functions import to_exp_form
+
+from ._coq import DERIVATIVE, EQUALITY, coq, coq_name
+
+# The sizes at which vector and matrix results are written out: m = 2 examples,
+# n = 3 features (so that Xᵀ is not square), K = 3 classes.
+SIZES: dict[str, int] = {"m": 2, "n": 3, "K": 3}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One lemma: ∀ symbols (in their domains), ``left = right``, or, for a derivative,
+    d^order/dv^order ``left`` = ``right`` (``left`` a function of ``variable``)."""
+
+    name: str
+    title: str
+    kind: str
+    left: Basic
+    right: Basic
+    symbols: tuple[Symbol, ...]
+    hypotheses: tuple[str, ...]
+    variable: Symbol | None = None
+    order: int = 1
+
+    def proposition(self) -> str:
+        """The Coq proposition (binders typed R: an untyped binder of is_derive is not R)."""
+        others = [s for s in self.symbols if s != self.variable]
+        head = "".join(f"forall {coq_name(s.name)} : R, " for s in others)
+        head += "".join(f"{h} -> " for h in self.hypotheses)
+        if self.kind == EQUALITY:
+            return f"{head}{coq(self.left)} = {coq(self.right)}"
+        v = coq_name(self.variable.name)
+        function = f"(fun {v} => {coq(self.left)})"
+        if self.order == 1:
+            return f"{head}forall {v} : R, is_derive {function} {v} ({coq(self.right)})"
+        return f"{head}forall {v} : R, is_derive_n {function} {self.order} {v} ({coq(self.right)})"
+
+    def positives(self) -> list[tuple[Basic, Basic]]:
+        """(s, p): each log argument and denominator s that is not visibly positive, with an
+        equal form p that is (a quotient of sums of products of exponentials), when found."""
+        found = []
+        for side in (self.left, self.right):
+            for s in _needs_positive(side):
+                p = positive_form(s)
+                if p is not None and (s, p) not in found:
+                    found.append((s, p))
+        return found
+
+
+def _hypothesis(symbol: Symbol, domain) -> str | None:
+    """The Coq hypothesis a symbol's domain gives (None for ℝ)."""
+    name = coq_name(symbol.name)
+    if domain == S.Reals:
+        return None
+    if isinstance(domain, Interval):
+        low = "<" if domain.left_open else "<="
+        high = "<" if domain.right_open else "<="
+        if domain.end == oo:
+            return f"{coq(domain.start)} {low} {name}"
+        return f"{coq(domain.start)} {low} {name} {high} {coq(domain.end)}"
+    if isinstance(domain, FiniteSet):
+        return " \\/ ".join(f"{name} = {coq(v)}" for v in domain)
+    raise ExpressionError(f"{symbol} ∈ {domain}: no Coq hypothesis for this domain")
+
+
+def binders(expressions, domains: Mapping, order=()) -> tuple[tuple[Symbol, ...], tuple[str, ...]]:
+    """The free symbols of ``expressions`` (in ``order`` first, then by name) and the
+    hypotheses their domains give; a joint domain (the simplex) gives its own."""
+    free = set().union(*(e.free_symbols for e in expressions))
+    symbols = [s for s in order if s in free] + sorted(free - set(order), key=str)
+    hypotheses = []
+    for key, domain in domains.items():
+        if isinstance(key, tuple):  # free coordinates of a point on the simplex
+            names = [coq_name(s.name) for s in key if s in free]
+            hypotheses += [f"0 <= {n}" for n in names]
+            if names:
+                hypotheses.append(f"{' + '.join(names)} <= 1")
+        elif key in free:
+            hypothesis = _hypothesis(key, domain)
+            if hypothesis:
+                hypotheses.append(hypothesis)
+    return tuple(symbols), tuple(hypotheses)
+
+
+def _visibly_positive(e: Basic) -> bool:
+    if e.is_Number:
+        return e > 0
+    if isinstance(e, exp) or (isinstance(e, Symbol) and e.is_positive):
+        return True
+    if isinstance(e, Add | Mul):
+        return all(_visibly_positive(a) for a in e.args)
+    if isinstance(e, Pow):
+        return _visibly_positive(e.base)
+    return False
+
+
+def _needs_positive(expr: Basic) -> list[Basic]:
+    """Log arguments and denominators of ``expr`` that are not visibly positive."""
+    found = []
+    for e in expr.atoms(log, Pow):
+        s = e.args[0] if isinstance(e, log) else e.base
+        if isinstance(e, Pow) and not (e.exp.is_Number and e.exp < 0):
+            continue
+        if not _visibly_positive(to_exp_form(s)) and s not in found:
+            found.append(s)
+    return found
+
+
+def positive_form(s: Basic) -> Basic | None:
+    """``s`` as n/d with n, d polynomials in its exponentials with positive coefficients
+    (each exponential kept as an independent positive atom), or None if cancel() gives none."""
+    e = to_exp_form(s)
+    atoms = {a: Symbol(f"_e{i}", positive=True) for i, a in enumerate(e.atoms(exp))}
+    numerator, denominator = fraction(cancel(together(e.xreplace(atoms))))
+    back = {v: k for k, v in atoms.items()}
+    for n, d in ((numerator, denominator), (-numerator, -denominator)):
+        n, d = expand(n), expand(d)
+        if _visibly_positive(n) and _visibly_positive(d):
+            return Mul(n.xreplace(back), Pow(d.xreplace(back), -1), evaluate=False)
+    return None
+
+
+def closed_form_statements(derivation: Derivation) -> list[Statement]:
+    """The main theorem's parts: one statement per closed form (per component when
+    written out)."""
+    if derivation.structured:
+        return _written_out_statements(derivation)
+    statements = []
+    for number, closed in enumerate(derivation.closed_forms):
+        symbols, hypotheses = binders(
+            [closed.function, closed.rhs], derivation.domains, derivation.arguments
+        )
+        name = f"{derivation.name}_closed_form" + (f"_{number}" if number else "")
+        if not closed.wrt:
+            statements.append(
+                Statement(name, "closed form", EQUALITY, closed.function, closed.rhs,
+                          symbols, hypotheses)
+            )
+            continue
+        variable, order = closed.wrt[0], len(closed.wrt)
+        if derivation.domains.get(variable) != S.Reals:
+            raise ExpressionError(f"d/d{variable}: {variable} is not real-valued on all of ℝ")
+        if any(v != variable for v in closed.wrt) or order > 2:
+            raise ExpressionError(f"∂/∂{closed.wrt}: only d/dv and d²/dv² have a Coq statement")
+        statements.append(
+            Statement(name, "closed form", DERIVATIVE, closed.function, closed.rhs, symbols,
+                      hypotheses, variable, order)
+        )
+    return statements
+
+
+def _is_name(lhs: Basic, derivation: Derivation) -> bool:
+    """A subject that the step defines (L(u), BCE), rather than states something about."""
+    return isinstance(lhs, AppliedUndef) or (
+        isinstance(lhs, Symbol) and lhs not in derivation.domains
+    )
+
+
+def _function_of(d: Derivative, known: Mapping) -> tuple[Basic, Symbol, int]:
+    """d = dⁿf/dvⁿ as (g, v, k): the k-th derivative of g, using the latest known form of
+    a subject (L(u), or dL/du for d²L/du²)."""
+    (v, n), *rest = d.variable_count
+    if rest:
+        raise ExpressionError(f"{d}: mixed partial derivatives have no Coq statement here")
+    for k in range(n - 1, 0, -1):
+        lower = Derivative(d.expr, (v, k))
+        if lower in known:
+            return known[lower], v, n - k
+    names = {s: e for s, e in known.items() if isinstance(s, AppliedUndef)}
+    return d.expr.xreplace(names), v, n
+
+
+def _link(derivation: Derivation, a: Basic, b: Basic, known: Mapping, name: str, title: str):
+    """The statement a = b between consecutive members of a chain."""
+    if isinstance(b, Derivative) and not isinstance(a, Derivative):
+        raise ExpressionError(f"{a} = {b}: a derivative after a value has no Coq statement")
+    if isinstance(a, Derivative):
+        g, v, order = _function_of(a, known)
+        if derivation.domains.get(v, S.Reals) != S.Reals:
+            raise ExpressionError(f"d/d{v}: {v} is not real-valued on all of ℝ")
+        if isinstance(b, Derivative):
+            h, w, other = _function_of(b, known)
+            if (w, other) != (v, order):
+                raise ExpressionError(f"{a} = {b}: different derivatives")
+            left, right = Derivative(g, (v, order)), Derivative(h, (v, order))
+            symbols, hypotheses = binders([g, h], derivation.domains, derivation.arguments)
+            return Statement(name, title, EQUALITY, left, right, symbols, hypotheses)
+        symbols, hypotheses = binders([g, b, v], derivation.domains, derivation.arguments)
+        return Statement(name, title, DERIVATIVE, g, b, symbols, hypotheses, v, order)
+    names = {s: e for s, e in known.items() if _is_name(s, derivation)}
+    a = a.xreplace(names)
+    symbols, hypotheses = binders([a, b], derivation.domains, derivation.arguments)
+    return Statement(name, title, EQUALITY, a, b, symbols, hypotheses)
+
+
+def step_statements(derivation: Derivation) -> list[Statement]:
+    """One statement per link of each step SymPy proved (scalar derivations)."""
+    if derivation.structured:
+        return []
+    known: dict[Basic, Basic] = {}
+    statements: list[Statement] = []
+    subject, previous = None, None
+    for result in derivation.proof.steps:
+        step = result.step
+        if step.lhs is None or step.lhs == subject:
+            chain = [previous, *step.via, step.expr]
+        elif _is_name(step.lhs, derivation) and step.lhs not in known:
+            chain = [*step.via, step.expr]
+        else:
+            chain = [step.lhs, *step.via, step.expr]
+        if result.verdict == PROVED:
+            links = list(pairwise(chain))
+            for k, (a, b) in enumerate(links):
+                suffix = chr(ord("a") + k) if len(links) > 1 else ""
+                name = f"{derivation.name}_step_{result.index}{suffix}"
+                title = f"step {result.index}: {step.rule}"
+                statements.append(_link(derivation, a, b, known, name, title))
+        subject, previous = result.lhs, step.expr
+        known[subject] = step.expr
+    return statements
+
+
+def _written_out_statements(derivation: Derivation) -> list[Statement]:
+    """Each closed form at SIZES, one derivative statement per component."""
+    sizes = {s: SIZES.get(s.name) for shape in derivation.shapes for s in shape}
+    missing = [str(s) for s, v in sizes.items() if v is None]
+    if missing:
+        raise ExpressionError(f"no size to write out {', '.join(missing)} at; known: {SIZES}")
+    explicit = Explicit(sizes, {}, derivation.domains)
+    statements = []
+    for closed in derivation.closed_forms:
+        if len(closed.wrt) != 1:
+            raise ExpressionError(
+                f"{closed.lhs}: second derivatives of written-out functions (mixed partials "
+                "∂²/∂v_j∂v_k) have no Coq statement here"
+            )
+        function, gradient = explicit.evaluate(closed.function), explicit.evaluate(closed.rhs)
+        variables = explicit.evaluate(closed.wrt[0])
+        entries = list(variables) if isinstance(variables, MatrixBase) else [variables]
+        rows = list(function) if isinstance(function, MatrixBase) else [function]
+        for i, f in enumerate(rows):
+            for j, v in enumerate(entries):
+                g = gradient[i, j] if len(rows) > 1 else _entry(gradient, j)
+                part = f"_{i}" if len(rows) > 1 else ""
+                name = f"{derivation.name}{part}_{v.name}"
+                title = f"∂/∂{v.name} of {closed.lhs}" + (f", row {i}" if part else "")
+                symbols, hypotheses = binders(
+                    [f, g, v], explicit.numeric_domains, tuple(entries)
+                )
+                statements.append(
+                    Statement(name, title, DERIVATIVE, f, g, symbols, hypotheses, v)
+                )
+    return statements
+
+
+def _entry(gradient: Basic, j: int) -> Basic:
+    return list(gradient)[j] if isinstance(gradient, MatrixBase) else gradient
