@@ -10,6 +10,7 @@ a + b, a + (−1)·b   ``a + b``, ``a - b``            50, left associative
 a·b, a·b⁻¹          ``a * b``, ``a / b``            40, left associative
 −a                  ``- a``                         35
 aⁿ, n ≥ 2           ``a ^ n`` (n a natural)         30
+a^y, y not integer  ``Rpower a y`` (e^{y·ln a})     application
 e^{n·a}, |n| ≥ 2    ``exp (± a) ^ |n|``             30
 a⁻ⁿ                 ``1 / a ^ n``
 exp a, log a        ``exp a``, ``ln a``             application (tightest)
@@ -19,9 +20,12 @@ p/q (a rational)    ``(p / q)``
 
 σ and softplus are defined in every file's preamble from ``exp`` and ``ln``, as
 ``derivations.functions`` defines them: σ x = 1 / (1 + exp (- x)), softplus x =
-ln (1 + exp x).  Anything else (a symbolic exponent, abs, sign, a matrix) is an
-``ExpressionError`` naming it.  The test reads the printed terms back with a reader
-of this grammar and compares them with SymPy at random points (tests/test_certify.py).
+ln (1 + exp x).  ``Rpower a y`` is a^y for a > 0 only (Coq's ``ln`` is 0 at 0 and
+below): a statement with a non-integer power must have a positive base on its domain,
+which the read-back test checks by evaluating both sides there.  Anything else (abs,
+sign, a matrix) is an ``ExpressionError`` naming it.  The test reads the printed terms
+back with a reader of this grammar and compares them with SymPy at random points
+(tests/test_certify.py).
 
 A proof strategy is a named Coq tactic script (rules as data, as ``_equality.STRATEGIES``
 are for SymPy), tried in order on each lemma; ``PREAMBLE`` defines the Ltac helpers
@@ -34,18 +38,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Add, Basic, Integer, Mul, Number, Pow, Rational, Symbol, UnevaluatedExpr, exp, log
+from sympy import Add, Basic, Integer, Mul, Number, Pow, Rational, Symbol, UnevaluatedExpr, exp
 from sympy.printing.printer import Printer
 
 from derivations.errors import ExpressionError
-from derivations.functions import sigmoid, softplus
 
 ATOM, APPLY, POWER, NEGATE, PRODUCT, SUM = 0, 10, 30, 35, 40, 50  # Coq notation levels
 
-RESERVED = frozenset(
-    "as at cofix else end exists exists2 fix for forall fun if IF in let match mod return "
-    "then using where with Prop Set SProp Type R exp ln σ softplus sqrt PI".split()
-)
+# Coq keywords, and the names every generated file uses
+_RESERVED = """as at cofix else end exists exists2 fix for forall fun if IF in let match mod
+return then using where with Prop Set SProp Type R exp ln σ softplus sqrt PI Derive Derive_n
+is_derive is_derive_n Rpower conj True False I nat pow"""
+RESERVED = frozenset(_RESERVED.split())
 IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 
 
@@ -108,7 +112,9 @@ class CoqPrinter(Printer):
 
     def _term_exp(self, expr) -> tuple[str, int]:
         n, a = expr.args[0].as_coeff_Mul()
-        if isinstance(n, Integer) and abs(n) >= 2:  # e^{n·a} = (e^{±a})^|n|, as auto_derive writes it
+        if (
+            isinstance(n, Integer) and abs(n) >= 2
+        ):  # e^{n·a} = (e^{±a})^|n|, as auto_derive writes it
             base = exp(a if n > 0 else -a, evaluate=False)
             return f"{self._at(base, POWER - 1)} ^ {abs(int(n))}", POWER
         return self._apply("exp", expr)
@@ -164,8 +170,8 @@ class CoqPrinter(Printer):
 
     def _term_Pow(self, expr: Pow) -> tuple[str, int]:
         base, power = expr.args
-        if not isinstance(power, Integer):
-            raise ExpressionError(f"{expr}: only integer powers have a Coq translation")
+        if not isinstance(power, Integer):  # a^y = e^{y·ln a}: the same for a > 0 only
+            return f"Rpower {self._argument(base)} {self._argument(power)}", APPLY
         if power < 0:
             return f"1 / {self._at(Pow(base, -power, evaluate=False), PRODUCT - 1)}", PRODUCT
         if power == 1:
@@ -233,7 +239,7 @@ Ltac bce_pos :=
   | |- 0 < _ / _ => apply Rdiv_lt_0_compat; bce_pos
   | |- 0 < / _ => apply Rinv_0_lt_compat; bce_pos
   | |- 0 < _ ^ _ => apply pow_lt; bce_pos
-  | H : forall _ : R, 0 < _ |- _ => apply H
+  | H : forall _ : R, _ |- _ => apply H
   | |- _ => first [assumption | lra]
   end.
 
@@ -271,18 +277,17 @@ Ltac bce_congruence :=
 class Strategy:
     """A named Coq tactic script that should close a lemma's goal after ``intros``.
 
-    ``kinds`` says which lemmas it applies to: ``equality`` (a = b) or ``derivative``
-    (``is_derive``, ``is_derive_n``).
+    ``kinds`` says which lemmas it applies to: ``equality`` (a = b), ``derivative``
+    (``is_derive f x l``) or ``second derivative`` (``is_derive_n f 2 x l``, or
+    ``is_derive`` of a ``Derive``: a Hessian's entry).
     """
 
     name: str
     script: str
     kinds: frozenset[str]
-    orders: frozenset[int] = frozenset({1})
 
 
-EQUALITY, DERIVATIVE = "equality", "derivative"
-_BOTH = frozenset({EQUALITY, DERIVATIVE})
+EQUALITY, DERIVATIVE, SECOND = "equality", "derivative", "second derivative"
 
 STRATEGIES: tuple[Strategy, ...] = (
     Strategy(
@@ -297,7 +302,8 @@ STRATEGIES: tuple[Strategy, ...] = (
     ),
     Strategy(
         "expand logs, field",
-        "unfold σ, softplus in *; rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; "
+        "unfold σ, softplus, Rpower in *; "
+        "rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; "
         "field; bce_side",
         frozenset({EQUALITY}),
     ),
@@ -323,10 +329,9 @@ STRATEGIES: tuple[Strategy, ...] = (
     ),
     Strategy(
         "auto_derive twice, field",
-        "unfold σ, softplus in *; simpl is_derive_n; eapply is_derive_ext; "
+        "unfold σ, softplus in *; try simpl is_derive_n; eapply is_derive_ext; "
         "[intro; symmetry; apply is_derive_unique; auto_derive; [bce_side | reflexivity] | ]; "
         "auto_derive; [bce_side | field; bce_side]",
-        frozenset({DERIVATIVE}),
-        frozenset({2}),
+        frozenset({SECOND}),
     ),
 )

@@ -25,6 +25,7 @@ from sympy import (
     Basic,
     Derivative,
     FiniteSet,
+    ImmutableMatrix,
     Interval,
     Mul,
     Pow,
@@ -41,12 +42,12 @@ from sympy import (
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 
-from derivations import PROVED, Derivation
-from derivations._matrix import Explicit
+from derivations import PROVED, ClosedForm, Derivation
+from derivations._matrix import Explicit, is_structured
 from derivations.errors import ExpressionError
-from derivations.functions import to_exp_form
+from derivations.functions import sigmoid, softplus, to_exp_form
 
-from ._coq import DERIVATIVE, EQUALITY, coq, coq_name
+from ._coq import DERIVATIVE, EQUALITY, SECOND, coq, coq_name
 
 # The sizes at which vector and matrix results are written out: m = 2 examples,
 # n = 3 features (so that Xᵀ is not square), K = 3 classes.
@@ -67,6 +68,13 @@ class Statement:
     hypotheses: tuple[str, ...]
     variable: Symbol | None = None
     order: int = 1
+
+    @property
+    def goal(self) -> str:
+        """What kind of goal its proof faces (the strategies' ``kinds``)."""
+        if self.kind == DERIVATIVE and (self.order == 2 or self.left.has(Derivative)):
+            return SECOND
+        return self.kind
 
     def proposition(self) -> str:
         """The Coq proposition (binders typed R: an untyped binder of is_derive is not R)."""
@@ -152,10 +160,21 @@ def _needs_positive(expr: Basic) -> list[Basic]:
     return found
 
 
+def as_coq_unfolds(expr: Basic) -> Basic:
+    """σ and softplus replaced by their definitions as Coq's ``unfold`` writes them:
+    σ a = 1/(1 + e^(−a)) with −a kept as written (SymPy would distribute the sign, and
+    then e^(−a) would not be the same term to Coq's ``field``)."""
+    expr = expr.replace(
+        lambda e: isinstance(e, sigmoid),
+        lambda e: Pow(1 + exp(Mul(-1, e.args[0], evaluate=False), evaluate=False), -1),
+    )
+    return expr.replace(lambda e: isinstance(e, softplus), lambda e: log(1 + exp(e.args[0])))
+
+
 def positive_form(s: Basic) -> Basic | None:
     """``s`` as n/d with n, d polynomials in its exponentials with positive coefficients
-    (each exponential kept as an independent positive atom), or None if cancel() gives none."""
-    e = to_exp_form(s)
+    (each exponential an independent positive atom, as it is to ``field``), or None."""
+    e = as_coq_unfolds(s)
     atoms = {a: Symbol(f"_e{i}", positive=True) for i, a in enumerate(e.atoms(exp))}
     numerator, denominator = fraction(cancel(together(e.xreplace(atoms))))
     back = {v: k for k, v in atoms.items()}
@@ -169,18 +188,20 @@ def positive_form(s: Basic) -> Basic | None:
 def closed_form_statements(derivation: Derivation) -> list[Statement]:
     """The main theorem's parts: one statement per closed form (per component when
     written out)."""
-    if derivation.structured:
-        return _written_out_statements(derivation)
     statements = []
     for number, closed in enumerate(derivation.closed_forms):
+        if is_structured(closed.function) or is_structured(closed.rhs):
+            statements += _written_out_statements(derivation, closed)
+            continue
         symbols, hypotheses = binders(
             [closed.function, closed.rhs], derivation.domains, derivation.arguments
         )
         name = f"{derivation.name}_closed_form" + (f"_{number}" if number else "")
         if not closed.wrt:
             statements.append(
-                Statement(name, "closed form", EQUALITY, closed.function, closed.rhs,
-                          symbols, hypotheses)
+                Statement(
+                    name, "closed form", EQUALITY, closed.function, closed.rhs, symbols, hypotheses
+                )
             )
             continue
         variable, order = closed.wrt[0], len(closed.wrt)
@@ -189,8 +210,17 @@ def closed_form_statements(derivation: Derivation) -> list[Statement]:
         if any(v != variable for v in closed.wrt) or order > 2:
             raise ExpressionError(f"∂/∂{closed.wrt}: only d/dv and d²/dv² have a Coq statement")
         statements.append(
-            Statement(name, "closed form", DERIVATIVE, closed.function, closed.rhs, symbols,
-                      hypotheses, variable, order)
+            Statement(
+                name,
+                "closed form",
+                DERIVATIVE,
+                closed.function,
+                closed.rhs,
+                symbols,
+                hypotheses,
+                variable,
+                order,
+            )
         )
     return statements
 
@@ -266,38 +296,39 @@ def step_statements(derivation: Derivation) -> list[Statement]:
     return statements
 
 
-def _written_out_statements(derivation: Derivation) -> list[Statement]:
-    """Each closed form at SIZES, one derivative statement per component."""
+def _written_out_statements(derivation: Derivation, closed: ClosedForm) -> list[Statement]:
+    """A closed form at SIZES, one derivative statement per component: ∂f/∂v_j = g_j for
+    a gradient, ∂f_i/∂v_j = g_ij for a Jacobian, ∂/∂v_k (∂f/∂v_j) = H_jk for a Hessian."""
     sizes = {s: SIZES.get(s.name) for shape in derivation.shapes for s in shape}
     missing = [str(s) for s, v in sizes.items() if v is None]
     if missing:
         raise ExpressionError(f"no size to write out {', '.join(missing)} at; known: {SIZES}")
+    if len(closed.wrt) not in (1, 2) or len(set(closed.wrt)) != 1:
+        raise ExpressionError(f"{closed.lhs}: only gradients, Jacobians and Hessians")
     explicit = Explicit(sizes, {}, derivation.domains)
-    statements = []
-    for closed in derivation.closed_forms:
-        if len(closed.wrt) != 1:
-            raise ExpressionError(
-                f"{closed.lhs}: second derivatives of written-out functions (mixed partials "
-                "∂²/∂v_j∂v_k) have no Coq statement here"
-            )
-        function, gradient = explicit.evaluate(closed.function), explicit.evaluate(closed.rhs)
-        variables = explicit.evaluate(closed.wrt[0])
-        entries = list(variables) if isinstance(variables, MatrixBase) else [variables]
+    function, result = explicit.evaluate(closed.function), explicit.evaluate(closed.rhs)
+    variables = explicit.evaluate(closed.wrt[0])
+    entries = list(variables) if isinstance(variables, MatrixBase) else [variables]
+    if len(closed.wrt) == 2:  # the Hessian: the derivative of each partial derivative
+        rows = [Derivative(function, v, evaluate=False) for v in entries]
+    else:
         rows = list(function) if isinstance(function, MatrixBase) else [function]
-        for i, f in enumerate(rows):
-            for j, v in enumerate(entries):
-                g = gradient[i, j] if len(rows) > 1 else _entry(gradient, j)
-                part = f"_{i}" if len(rows) > 1 else ""
-                name = f"{derivation.name}{part}_{v.name}"
-                title = f"∂/∂{v.name} of {closed.lhs}" + (f", row {i}" if part else "")
-                symbols, hypotheses = binders(
-                    [f, g, v], explicit.numeric_domains, tuple(entries)
-                )
-                statements.append(
-                    Statement(name, title, DERIVATIVE, f, g, symbols, hypotheses, v)
-                )
+    matrix = result if isinstance(result, MatrixBase) else ImmutableMatrix([result])
+    matrix = matrix.reshape(len(rows), len(entries))
+    statements = []
+    for i, f in enumerate(rows):
+        for j, v in enumerate(entries):
+            part = f"_{entries[i].name}" if len(closed.wrt) == 2 else f"_{i}" * (len(rows) > 1)
+            name = f"{derivation.name}{part}_{v.name}"
+            title = (
+                f"∂/∂{v.name} of row {i} of {closed.lhs}"
+                if len(rows) > 1
+                else (f"∂/∂{v.name} of {closed.lhs}")
+            )
+            symbols, hypotheses = binders(
+                [f, matrix[i, j], v], explicit.numeric_domains, tuple(entries)
+            )
+            statements.append(
+                Statement(name, title, DERIVATIVE, f, matrix[i, j], symbols, hypotheses, v)
+            )
     return statements
-
-
-def _entry(gradient: Basic, j: int) -> Basic:
-    return list(gradient)[j] if isinstance(gradient, MatrixBase) else gradient

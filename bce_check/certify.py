@@ -19,21 +19,22 @@ statement back.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sympy import Symbol
-
 import derivations
 from derivations import BceCheckError, Derivation
+from derivations.errors import ExpressionError
 
-from ._coq import DERIVATIVE, PREAMBLE, STRATEGIES, coq
+from ._coq import PREAMBLE, STRATEGIES, coq, coq_name
 from ._coq_statements import Statement, closed_form_statements, step_statements
 
 PACKAGES = "coq libcoq-coquelicot"
@@ -47,7 +48,9 @@ class MissingCoq(BceCheckError):
     """coqc (or Coquelicot) is not installed."""
 
     def __init__(self) -> None:
-        super().__init__(f"coqc not found on PATH; install Coq and Coquelicot: apt-get install {PACKAGES}")
+        super().__init__(
+            f"coqc not found on PATH; install Coq and Coquelicot: apt-get install {PACKAGES}"
+        )
 
 
 @dataclass(frozen=True)
@@ -95,49 +98,63 @@ def coqc_path() -> str:
     return found
 
 
-def _proof(statement: Statement) -> list[str]:
-    """The proof script: intros, positivity facts, then the strategies in order."""
-    lines = ["Proof.", "  intros."]
-    # over every value of the variable: auto_derive's conditions are about a bound one
-    fresh = Symbol("bce_v", real=True)
-    over, intro = (f"forall {fresh} : R, ", f"intro {fresh}; ") if statement.variable else ("", "")
+def _facts(statement: Statement) -> list[str]:
+    """0 < s for each log argument and denominator s that is not visibly positive, for all
+    values of its symbols (auto_derive's conditions are about a bound variable), proved
+    before ``intros`` from an equal form that is (``positive_form``)."""
+    lines = []
     for k, (s, p) in enumerate(statement.positives(), start=1):
-        if statement.variable:
-            s, p = (e.xreplace({statement.variable: fresh}) for e in (s, p))
+        names = [coq_name(v.name) for v in sorted(s.free_symbols, key=str)]
+        over = f"forall {' '.join(names)} : R, " if names else ""
         lines.append(
-            f"  assert (bce_positive_{k} : {over}0 < {coq(s)}) by ({intro}apply "
+            f"  assert (bce_positive_{k} : {over}0 < {coq(s)}) by (intros; apply "
             f"(bce_positive_as _ ({coq(p)})); [unfold σ, softplus; field; bce_side | bce_pos])."
         )
-    kind = DERIVATIVE if statement.kind == DERIVATIVE else "equality"
-    order = statement.order
+    return lines
+
+
+def _proof(statement: Statement) -> list[str]:
+    """The proof script: positivity facts, intros, then the strategies in order."""
+    lines = ["Proof.", *_facts(statement), "  intros."]
     attempts = [
         f'idtac "bce-check: {statement.name} tries {number}"; '
         f"solve [ timeout {STRATEGY_TIMEOUT} ({strategy.script}) ]"
         for number, strategy in enumerate(STRATEGIES)
-        if kind in strategy.kinds and order in strategy.orders
+        if statement.goal in strategy.kinds
     ]
     lines.append("  first [ " + "\n        | ".join(attempts) + " ].")
     lines.append("Qed.")
     return lines
 
 
-def _lemma(statement: Statement, keyword: str = "Lemma") -> list[str]:
-    return [
+@dataclass(frozen=True)
+class Block:
+    """One lemma of the file: its name, what it says, its text, the lemmas it uses."""
+
+    name: str
+    title: str
+    lines: tuple[str, ...]
+    uses: tuple[str, ...] = ()
+
+
+def _lemma(statement: Statement, keyword: str = "Lemma") -> Block:
+    lines = (
         f"(* {statement.title} *)",
         f"{keyword} {statement.name} :",
         f"  {statement.proposition()}.",
         *_proof(statement),
         "",
-    ]
+    )
+    return Block(statement.name, statement.title, lines)
 
 
-def _conjunction(name: str, parts: Sequence[Statement]) -> list[str]:
-    """The main theorem of a written-out result: the conjunction of its components."""
+def _conjunction(name: str, parts: Sequence[Statement]) -> Block:
+    """The main theorem of a result with several parts: the conjunction of the parts."""
     propositions = " /\\\n  ".join(f"({s.proposition()})" for s in parts)
     term = parts[-1].name
     for part in reversed(parts[:-1]):
         term = f"conj {part.name} ({term})" if " " in term else f"conj {part.name} {term}"
-    return [
+    lines = (
         "(* the closed form, every component *)",
         f"Theorem {name}_closed_form :",
         f"  {propositions}.",
@@ -145,26 +162,136 @@ def _conjunction(name: str, parts: Sequence[Statement]) -> list[str]:
         f"  exact ({term}).",
         "Qed.",
         "",
-    ]
+    )
+    return Block(
+        f"{name}_closed_form",
+        "the closed form, every component",
+        lines,
+        tuple(p.name for p in parts),
+    )
 
 
-def document(derivation: Derivation) -> tuple[str, list[Statement]]:
-    """The Coq file of a derivation and its lemmas in file order (ExpressionError when a
-    statement has no Coq form)."""
-    steps = step_statements(derivation)
+def blocks(derivation: Derivation) -> list[Block]:
+    """The lemmas of a derivation's file, in order (ExpressionError when a statement has no
+    Coq form): its steps, then the closed form."""
+    result = [_lemma(s) for s in step_statements(derivation)]
     closed = closed_form_statements(derivation)
+    main = f"{derivation.name}_closed_form"
+    if len(closed) == 1 and closed[0].name == main:
+        return [*result, _lemma(closed[0], "Theorem")]
+    return [*result, *(_lemma(s) for s in closed), _conjunction(derivation.name, closed)]
+
+
+def text(derivation: Derivation, parts: Sequence[Block]) -> tuple[str, dict[str, range]]:
+    """The file: a header, the preamble, the blocks; and the lines each block spans."""
     lines = [
         f"(* {derivation.name}: {derivation.title}",
         f"   Generated by `bce-check certify {derivation.name}`; checked by coqc. *)",
-        PREAMBLE,
+        *PREAMBLE.splitlines(),
+        "",
     ]
-    for statement in steps:
-        lines += _lemma(statement)
-    if derivation.structured:
-        for statement in closed:
-            lines += _lemma(statement)
-        lines += _conjunction(derivation.name, closed)
-    else:
-        for statement in closed:
-            lines += _lemma(statement, "Theorem")
-    return "\n".join(lines), [*steps, *closed]
+    spans = {}
+    for block in parts:
+        spans[block.name] = range(len(lines) + 1, len(lines) + len(block.lines) + 1)
+        lines += block.lines
+    return "\n".join(lines), spans
+
+
+TRIED = re.compile(r"^bce-check: (\S+) tries (\d+)$", re.MULTILINE)
+ERROR = re.compile(
+    r'^File "[^"]*", line (\d+), characters [^\n]*\n(.*?)(?=^File "|\Z)', re.MULTILINE | re.DOTALL
+)
+
+
+def _coqc(coqc: str, source: str, name: str, timeout: float) -> tuple[int | None, str, float]:
+    """Run coqc on ``source`` in a scratch directory: (exit code or None on timeout, output,
+    seconds)."""
+    with tempfile.TemporaryDirectory(prefix="bce-certify-") as scratch:
+        path = Path(scratch) / f"{name}.v"
+        path.write_text(source, encoding="utf-8")
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(
+                [coqc, "-q", "-w", "-ambiguous-paths", path.name],
+                cwd=scratch,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return None, f"coqc ran past {timeout:g} s", time.perf_counter() - started
+        return done.returncode, done.stdout + done.stderr, time.perf_counter() - started
+
+
+def _rejected(output: str, spans: dict[str, range]) -> tuple[str | None, str]:
+    """The block coqc stopped at (None: outside every block) and Coq's message."""
+    found = ERROR.search(output)
+    if found is None:
+        return None, output.strip()[-500:] or "coqc failed without a message"
+    line, message = int(found.group(1)), " ".join(found.group(2).split())
+    for name, span in spans.items():
+        if line in span:
+            return name, message
+    return None, message
+
+
+def _strategies(output: str) -> dict[str, str]:
+    """For each lemma, the last strategy announced: the one that closed it if Coq accepted it."""
+    return {m.group(1): STRATEGIES[int(m.group(2))].name for m in TRIED.finditer(output)}
+
+
+def judge(
+    derivation: Derivation, parts: list[Block], coqc: str, timeout: float = COQC_TIMEOUT
+) -> tuple[list[LemmaResult], float]:
+    """Run coqc until what is left is accepted: each rejected block is recorded with Coq's
+    message and dropped (with the blocks that use it)."""
+    results: dict[str, LemmaResult] = {}
+    remaining, seconds = list(parts), 0.0
+    while remaining:
+        source, spans = text(derivation, remaining)
+        code, output, elapsed = _coqc(coqc, source, derivation.name, timeout)
+        seconds += elapsed
+        if code == 0:
+            closed_by = _strategies(output)
+            for block in remaining:
+                how = closed_by.get(block.name, "its parts" if block.uses else "")
+                results[block.name] = LemmaResult(block.name, block.title, CERTIFIED, how)
+            break
+        name, message = _rejected(output, spans) if code is not None else (None, output)
+        dropped = [b for b in remaining if b.name == name] if name else list(remaining)
+        dropped += [b for b in remaining if name in b.uses]
+        for block in dropped:
+            why = message if block.name == name or name is None else f"uses {name}, rejected"
+            results[block.name] = LemmaResult(block.name, block.title, REJECTED, message=why)
+        remaining = [b for b in remaining if b not in dropped]
+    return [results[b.name] for b in parts], seconds
+
+
+def certify(name: str, directory: str | Path, timeout: float = COQC_TIMEOUT) -> Certificate:
+    """Write ``directory/NAME.v`` and judge it with coqc (see the module docstring)."""
+    coqc = coqc_path()
+    derivation = derivations.get(name)
+    try:
+        parts = blocks(derivation)
+    except ExpressionError as error:
+        return Certificate(name, None, verdict=UNSUPPORTED, reason=str(error))
+    path = Path(directory) / f"{name}.v"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text(derivation, parts)[0], encoding="utf-8")
+    lemmas, seconds = judge(derivation, parts, coqc, timeout)
+    verdict = CERTIFIED if all(r.verdict == CERTIFIED for r in lemmas) else REJECTED
+    return Certificate(name, path, lemmas, seconds, verdict)
+
+
+def certify_many(
+    names: Sequence[str],
+    directory: str | Path,
+    workers: int | None = None,
+    timeout: float = COQC_TIMEOUT,
+) -> list[Certificate]:
+    """``certify`` for each name, coqc runs in parallel (``workers``: default, the CPUs)."""
+    coqc_path()
+    workers = workers or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda n: certify(n, directory, timeout), names))
