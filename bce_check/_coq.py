@@ -130,6 +130,14 @@ class CoqPrinter(Printer):
     def _term_softplus(self, expr) -> tuple[str, int]:
         return self._apply("softplus", expr)
 
+    def _term_Abs(self, expr) -> tuple[str, int]:
+        raise ExpressionError(
+            f"{expr}: |x| is not differentiable at 0 (the closed form's sign(x) is a "
+            "subgradient there), so there is no is_derive statement for it"
+        )
+
+    _term_sign = _term_Abs
+
     def _term_Derivative(self, expr) -> tuple[str, int]:
         ((v, n),) = expr.variable_count
         name = coq_name(v.name)

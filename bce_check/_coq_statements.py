@@ -17,7 +17,7 @@ restated.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from sympy import (
@@ -68,6 +68,7 @@ class Statement:
     hypotheses: tuple[str, ...]
     variable: Symbol | None = None
     order: int = 1
+    domains: Mapping = field(default_factory=dict, compare=False)  # where the symbols lie
 
     @property
     def goal(self) -> str:
@@ -136,6 +137,15 @@ def binders(expressions, domains: Mapping, order=()) -> tuple[tuple[Symbol, ...]
     return tuple(symbols), tuple(hypotheses)
 
 
+def _statement(name, title, kind, left, right, domains, order=(), variable=None, degree=1):
+    """A Statement whose binders and hypotheses are those of the symbols in it."""
+    members = [left, right] + ([variable] if variable is not None else [])
+    symbols, hypotheses = binders(members, domains, order)
+    return Statement(
+        name, title, kind, left, right, symbols, hypotheses, variable, degree, dict(domains)
+    )
+
+
 def _visibly_positive(e: Basic) -> bool:
     if e.is_Number:
         return e > 0
@@ -193,35 +203,17 @@ def closed_form_statements(derivation: Derivation) -> list[Statement]:
         if is_structured(closed.function) or is_structured(closed.rhs):
             statements += _written_out_statements(derivation, closed)
             continue
-        symbols, hypotheses = binders(
-            [closed.function, closed.rhs], derivation.domains, derivation.arguments
-        )
         name = f"{derivation.name}_closed_form" + (f"_{number}" if number else "")
+        sides = (closed.function, closed.rhs, derivation.domains, derivation.arguments)
         if not closed.wrt:
-            statements.append(
-                Statement(
-                    name, "closed form", EQUALITY, closed.function, closed.rhs, symbols, hypotheses
-                )
-            )
+            statements.append(_statement(name, "closed form", EQUALITY, *sides))
             continue
         variable, order = closed.wrt[0], len(closed.wrt)
         if derivation.domains.get(variable) != S.Reals:
             raise ExpressionError(f"d/d{variable}: {variable} is not real-valued on all of ℝ")
         if any(v != variable for v in closed.wrt) or order > 2:
             raise ExpressionError(f"∂/∂{closed.wrt}: only d/dv and d²/dv² have a Coq statement")
-        statements.append(
-            Statement(
-                name,
-                "closed form",
-                DERIVATIVE,
-                closed.function,
-                closed.rhs,
-                symbols,
-                hypotheses,
-                variable,
-                order,
-            )
-        )
+        statements.append(_statement(name, "closed form", DERIVATIVE, *sides, variable, order))
     return statements
 
 
@@ -248,6 +240,7 @@ def _function_of(d: Derivative, known: Mapping) -> tuple[Basic, Symbol, int]:
 
 def _link(derivation: Derivation, a: Basic, b: Basic, known: Mapping, name: str, title: str):
     """The statement a = b between consecutive members of a chain."""
+    where = (derivation.domains, derivation.arguments)
     if isinstance(b, Derivative) and not isinstance(a, Derivative):
         raise ExpressionError(f"{a} = {b}: a derivative after a value has no Coq statement")
     if isinstance(a, Derivative):
@@ -259,14 +252,10 @@ def _link(derivation: Derivation, a: Basic, b: Basic, known: Mapping, name: str,
             if (w, other) != (v, order):
                 raise ExpressionError(f"{a} = {b}: different derivatives")
             left, right = Derivative(g, (v, order)), Derivative(h, (v, order))
-            symbols, hypotheses = binders([g, h], derivation.domains, derivation.arguments)
-            return Statement(name, title, EQUALITY, left, right, symbols, hypotheses)
-        symbols, hypotheses = binders([g, b, v], derivation.domains, derivation.arguments)
-        return Statement(name, title, DERIVATIVE, g, b, symbols, hypotheses, v, order)
+            return _statement(name, title, EQUALITY, left, right, *where)
+        return _statement(name, title, DERIVATIVE, g, b, *where, v, order)
     names = {s: e for s, e in known.items() if _is_name(s, derivation)}
-    a = a.xreplace(names)
-    symbols, hypotheses = binders([a, b], derivation.domains, derivation.arguments)
-    return Statement(name, title, EQUALITY, a, b, symbols, hypotheses)
+    return _statement(name, title, EQUALITY, a.xreplace(names), b, *where)
 
 
 def step_statements(derivation: Derivation) -> list[Statement]:
@@ -325,10 +314,6 @@ def _written_out_statements(derivation: Derivation, closed: ClosedForm) -> list[
                 if len(rows) > 1
                 else (f"∂/∂{v.name} of {closed.lhs}")
             )
-            symbols, hypotheses = binders(
-                [f, matrix[i, j], v], explicit.numeric_domains, tuple(entries)
-            )
-            statements.append(
-                Statement(name, title, DERIVATIVE, f, matrix[i, j], symbols, hypotheses, v)
-            )
+            where = (explicit.numeric_domains, tuple(entries))
+            statements.append(_statement(name, title, DERIVATIVE, f, matrix[i, j], *where, v))
     return statements

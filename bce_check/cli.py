@@ -176,6 +176,11 @@ def plot_(name: str, output: str | None) -> int:
     return EXIT_OK
 
 
+from .cli_certify import certify  # noqa: E402 (a command in its own module)
+
+cli.add_command(certify)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     try:
