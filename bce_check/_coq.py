@@ -287,7 +287,9 @@ class Strategy:
 
     ``kinds`` says which lemmas it applies to: ``equality`` (a = b), ``derivative``
     (``is_derive f x l``) or ``second derivative`` (``is_derive_n f 2 x l``, or
-    ``is_derive`` of a ``Derive``: a Hessian's entry).
+    ``is_derive`` of a ``Derive``: a Hessian's entry).  ``{variable}`` and ``{first}`` in
+    a script stand for the lemma's variable and SymPy's first derivative (a strategy
+    that uses them is tried only where the lemma has one).
     """
 
     name: str
@@ -334,6 +336,14 @@ STRATEGIES: tuple[Strategy, ...] = (
         "auto_derive, ring",
         "unfold σ, softplus in *; auto_derive; [bce_side | ring]",
         frozenset({DERIVATIVE}),
+    ),
+    Strategy(
+        "SymPy's first derivative, auto_derive twice, field",
+        "try simpl is_derive_n; apply (is_derive_ext (fun {variable} => {first})); "
+        "unfold σ, softplus in *; "
+        "[intro; symmetry; apply is_derive_unique; auto_derive; [bce_side | field; bce_side] "
+        "| auto_derive; [bce_side | field; bce_side]]",
+        frozenset({SECOND}),
     ),
     Strategy(
         "auto_derive twice, field",

@@ -17,7 +17,7 @@ restated.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from sympy import (
@@ -32,6 +32,7 @@ from sympy import (
     S,
     Symbol,
     cancel,
+    diff,
     exp,
     expand,
     fraction,
@@ -69,6 +70,9 @@ class Statement:
     variable: Symbol | None = None
     order: int = 1
     domains: Mapping = field(default_factory=dict, compare=False)  # where the symbols lie
+    # For a second derivative, d/dv of the function by SymPy: a hint for the proof, which
+    # Coq checks (it proves the hint equal to Coquelicot's Derive of the function).
+    first: Basic | None = field(default=None, compare=False)
 
     @property
     def goal(self) -> str:
@@ -80,7 +84,7 @@ class Statement:
     def proposition(self) -> str:
         """The Coq proposition (binders typed R: an untyped binder of is_derive is not R)."""
         others = [s for s in self.symbols if s != self.variable]
-        head = "".join(f"forall {coq_name(s.name)} : R, " for s in others)
+        head = f"forall {' '.join(coq_name(s.name) for s in others)} : R, " if others else ""
         head += "".join(f"{h} -> " for h in self.hypotheses)
         if self.kind == EQUALITY:
             return f"{head}{coq(self.left)} = {coq(self.right)}"
@@ -213,7 +217,10 @@ def closed_form_statements(derivation: Derivation) -> list[Statement]:
             raise ExpressionError(f"d/d{variable}: {variable} is not real-valued on all of ℝ")
         if any(v != variable for v in closed.wrt) or order > 2:
             raise ExpressionError(f"∂/∂{closed.wrt}: only d/dv and d²/dv² have a Coq statement")
-        statements.append(_statement(name, "closed form", DERIVATIVE, *sides, variable, order))
+        statement = _statement(name, "closed form", DERIVATIVE, *sides, variable, order)
+        if order == 2:
+            statement = replace(statement, first=diff(closed.function, variable))
+        statements.append(statement)
     return statements
 
 
@@ -315,5 +322,8 @@ def _written_out_statements(derivation: Derivation, closed: ClosedForm) -> list[
                 else (f"∂/∂{v.name} of {closed.lhs}")
             )
             where = (explicit.numeric_domains, tuple(entries))
-            statements.append(_statement(name, title, DERIVATIVE, f, matrix[i, j], *where, v))
+            statement = _statement(name, title, DERIVATIVE, f, matrix[i, j], *where, v)
+            if isinstance(f, Derivative):
+                statement = replace(statement, first=f.doit())
+            statements.append(statement)
     return statements

@@ -125,11 +125,14 @@ def _facts(statement: Statement) -> list[str]:
 def _proof(statement: Statement) -> list[str]:
     """The proof script: positivity facts, intros, then the strategies in order."""
     lines = ["Proof.", *_facts(statement), "  intros."]
+    hints = {"variable": coq(statement.variable) if statement.variable else None}
+    hints["first"] = coq(statement.first) if statement.first is not None else None
     attempts = [
         f'idtac "bce-check: {statement.name} tries {number}"; '
-        f"solve [ timeout {STRATEGY_TIMEOUT} ({strategy.script}) ]"
+        f"solve [ timeout {STRATEGY_TIMEOUT} ({strategy.script.format(**hints)}) ]"
         for number, strategy in enumerate(STRATEGIES)
         if statement.goal in strategy.kinds
+        and ("{first}" not in strategy.script or hints["first"] is not None)
     ]
     lines.append("  first [ " + "\n        | ".join(attempts) + " ].")
     lines.append("Qed.")

@@ -154,7 +154,7 @@ class Reader:
 def _read_proposition(text: str):
     """(hypotheses, conclusion): each hypothesis a predicate, the conclusion (left, right) as
     functions of an environment (for is_derive: the function and the derivative)."""
-    text = re.sub(r"forall \w+ : R, ", "", text)
+    text = re.sub(r"forall [\w ]+ : R, ", "", text)
     *hypotheses, conclusion = [part.strip() for part in text.split(" -> ")]
     derive = re.fullmatch(r"is_derive(?:_n)? \(fun (\w+) => (.*)\)( 2)? \1 \((.*)\)", conclusion)
     if derive:
