@@ -39,7 +39,7 @@ from ._coq import PREAMBLE, STRATEGIES, coq, coq_name
 from ._coq_statements import Statement, closed_form_statements, step_statements
 
 PACKAGES = "coq libcoq-coquelicot"
-COQC_TIMEOUT = 120.0  # seconds per coqc run; the catalogue's largest file takes a few
+COQC_TIMEOUT = 120.0  # seconds per coqc run; the largest file (batch_hessian) takes ~8 s
 STRATEGY_TIMEOUT = 30  # seconds per strategy inside Coq (Coq's own `timeout` tactical)
 
 
@@ -245,9 +245,10 @@ def _coqc(coqc: str, source: str, name: str, timeout: float) -> tuple[int | None
 
 def _rejected(output: str, spans: dict[str, range]) -> tuple[str | None, str]:
     """The block coqc stopped at (None: outside every block) and Coq's message."""
-    found = ERROR.search(output)
-    if found is None:
+    errors = [m for m in ERROR.finditer(output) if m.group(2).lstrip().startswith("Error")]
+    if not errors:  # (warnings come as "File …" too)
         return None, output.strip()[-500:] or "coqc failed without a message"
+    found = errors[0]
     line, message = int(found.group(1)), " ".join(found.group(2).split())
     for name, span in spans.items():
         if line in span:

@@ -18,12 +18,14 @@ import derivations
 from derivations import BceCheckError
 
 EXIT_OK, EXIT_FAILED = 0, 1
-MARKS = {"certified": "✓", "rejected": "✗", "unsupported": "-"}
 
 
 def _text(certificate) -> list[str]:
     """A certificate as lines: its verdict and coqc's time, then one line per lemma."""
-    if certificate.verdict == "unsupported":
+    from .certify import Verdict
+
+    marks = {Verdict.CERTIFIED: "✓", Verdict.REJECTED: "✗"}
+    if certificate.verdict == Verdict.UNSUPPORTED:
         return [f"{certificate.name}: unsupported: {certificate.reason}"]
     lines = [
         f"{certificate.name}: {certificate.verdict} (coqc {certificate.seconds:.1f} s) "
@@ -31,7 +33,7 @@ def _text(certificate) -> list[str]:
     ]
     for lemma in certificate.lemmas:
         how = f"[{lemma.strategy}]" if lemma.strategy else ""
-        lines.append(f"  {MARKS[lemma.verdict]} {lemma.name:<44} {how}")
+        lines.append(f"  {marks[lemma.verdict]} {lemma.name:<44} {how}")
         if lemma.message:
             lines.append(f"      Coq: {lemma.message}")
     return lines
@@ -53,7 +55,7 @@ def _text(certificate) -> list[str]:
 def certify(name: str | None, all_: bool, directory: str, as_json: bool) -> int:
     """Write each derivation's steps and closed form as Coq lemmas, and have coqc (with
     Coquelicot) check them: NAME_closed_form states d/dv DEFINITION = CLOSED_FORM."""
-    from .certify import UNSUPPORTED, certify_many, coqc_path
+    from .certify import CERTIFIED, UNSUPPORTED, certify_many, coqc_path
 
     if (name is None) == (not all_):
         raise click.UsageError(
@@ -75,6 +77,6 @@ def certify(name: str | None, all_: bool, directory: str, as_json: bool) -> int:
         for certificate in certificates:
             click.echo("\n".join(_text(certificate)))
         click.echo(
-            f"{sum(c.verdict == 'certified' for c in certificates)} certified in {seconds:.1f} s"
+            f"{sum(c.verdict == CERTIFIED for c in certificates)} certified in {seconds:.1f} s"
         )
     return EXIT_OK if ok else EXIT_FAILED
