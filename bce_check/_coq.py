@@ -333,6 +333,11 @@ STRATEGIES: tuple[Strategy, ...] = (
         frozenset({DERIVATIVE}),
     ),
     Strategy(
+        "auto_derive, e^(−x) = 1/e^x, field",
+        "unfold σ, softplus in *; auto_derive; [bce_side | rewrite ?exp_Ropp; field; bce_side]",
+        frozenset({DERIVATIVE}),
+    ),
+    Strategy(
         "auto_derive, ring",
         "unfold σ, softplus in *; auto_derive; [bce_side | ring]",
         frozenset({DERIVATIVE}),

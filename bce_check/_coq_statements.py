@@ -289,6 +289,27 @@ def step_statements(derivation: Derivation) -> list[Statement]:
                 statements.append(_link(derivation, a, b, known, name, title))
         subject, previous = result.lhs, step.expr
         known[subject] = step.expr
+    return statements + _fact_statements(derivation, known)
+
+
+def _fact_statements(derivation: Derivation, known: Mapping) -> list[Statement]:
+    """The facts SymPy proved that have a Coq statement (a limit or a value at a point
+    has none here: those are left out), with the subjects of the chain known."""
+    statements = []
+    for number, result in enumerate(derivation.proof.facts, start=1):
+        fact = result.step
+        if result.verdict != PROVED or fact.lhs is None:
+            continue
+        chain = [fact.lhs, *fact.via, fact.expr]
+        try:
+            for k, (a, b) in enumerate(pairwise(chain)):
+                suffix = chr(ord("a") + k) if len(chain) > 2 else ""
+                name = f"{derivation.name}_fact_{number}{suffix}"
+                statement = _link(derivation, a, b, known, name, f"fact {number}: {fact.rule}")
+                coq(statement.left), coq(statement.right)  # ExpressionError: no Coq form
+                statements.append(statement)
+        except ExpressionError:
+            continue
     return statements
 
 

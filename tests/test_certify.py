@@ -286,7 +286,9 @@ def test_certify_all_is_accepted_by_coqc(certified):
         assert all(lemma["verdict"] == "certified" for lemma in by_name[name]["lemmas"])
         assert (directory / f"{name}.v").exists()
     for name in SCALARS:
-        assert f"{name}_closed_form" in [lemma["name"] for lemma in by_name[name]["lemmas"]]
+        lemmas = [lemma["name"] for lemma in by_name[name]["lemmas"]]
+        assert f"{name}_closed_form" in lemmas and f"{name}_step_2" in lemmas
+        assert f"{name}_fact_1" in lemmas
     assert by_name["l1_regularised_gradient"]["verdict"] == "unsupported"
 
 
