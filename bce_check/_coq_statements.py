@@ -21,24 +21,15 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from sympy import (
-    Add,
     Basic,
     Derivative,
     FiniteSet,
     ImmutableMatrix,
     Interval,
-    Mul,
-    Pow,
     S,
     Symbol,
-    cancel,
     diff,
-    exp,
-    expand,
-    fraction,
-    log,
     oo,
-    together,
 )
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
@@ -46,7 +37,6 @@ from sympy.matrices import MatrixBase
 from derivations import PROVED, ClosedForm, Derivation
 from derivations._matrix import Explicit, is_structured
 from derivations.errors import ExpressionError
-from derivations.functions import sigmoid, softplus, to_exp_form
 
 from ._coq import DERIVATIVE, EQUALITY, SECOND, coq, coq_name
 
@@ -94,17 +84,6 @@ class Statement:
             return f"{head}forall {v} : R, is_derive {function} {v} ({coq(self.right)})"
         return f"{head}forall {v} : R, is_derive_n {function} {self.order} {v} ({coq(self.right)})"
 
-    def positives(self) -> list[tuple[Basic, Basic]]:
-        """(s, p): each log argument and denominator s that is not visibly positive, with an
-        equal form p that is (a quotient of sums of products of exponentials), when found."""
-        found = []
-        for side in (self.left, self.right):
-            for s in _needs_positive(side):
-                p = positive_form(s)
-                if p is not None and (s, p) not in found:
-                    found.append((s, p))
-        return found
-
 
 def _hypothesis(symbol: Symbol, domain) -> str | None:
     """The Coq hypothesis a symbol's domain gives (None for ℝ)."""
@@ -148,55 +127,6 @@ def _statement(name, title, kind, left, right, domains, order=(), variable=None,
     return Statement(
         name, title, kind, left, right, symbols, hypotheses, variable, degree, dict(domains)
     )
-
-
-def _visibly_positive(e: Basic) -> bool:
-    if e.is_Number:
-        return e > 0
-    if isinstance(e, exp) or (isinstance(e, Symbol) and e.is_positive):
-        return True
-    if isinstance(e, Add | Mul):
-        return all(_visibly_positive(a) for a in e.args)
-    if isinstance(e, Pow):
-        return _visibly_positive(e.base)
-    return False
-
-
-def _needs_positive(expr: Basic) -> list[Basic]:
-    """Log arguments and denominators of ``expr`` that are not visibly positive."""
-    found = []
-    for e in expr.atoms(log, Pow):
-        s = e.args[0] if isinstance(e, log) else e.base
-        if isinstance(e, Pow) and not (e.exp.is_Number and e.exp < 0):
-            continue
-        if not _visibly_positive(to_exp_form(s)) and s not in found:
-            found.append(s)
-    return found
-
-
-def as_coq_unfolds(expr: Basic) -> Basic:
-    """σ and softplus replaced by their definitions as Coq's ``unfold`` writes them:
-    σ a = 1/(1 + e^(−a)) with −a kept as written (SymPy would distribute the sign, and
-    then e^(−a) would not be the same term to Coq's ``field``)."""
-    expr = expr.replace(
-        lambda e: isinstance(e, sigmoid),
-        lambda e: Pow(1 + exp(Mul(-1, e.args[0], evaluate=False), evaluate=False), -1),
-    )
-    return expr.replace(lambda e: isinstance(e, softplus), lambda e: log(1 + exp(e.args[0])))
-
-
-def positive_form(s: Basic) -> Basic | None:
-    """``s`` as n/d with n, d polynomials in its exponentials with positive coefficients
-    (each exponential an independent positive atom, as it is to ``field``), or None."""
-    e = as_coq_unfolds(s)
-    atoms = {a: Symbol(f"_e{i}", positive=True) for i, a in enumerate(e.atoms(exp))}
-    numerator, denominator = fraction(cancel(together(e.xreplace(atoms))))
-    back = {v: k for k, v in atoms.items()}
-    for n, d in ((numerator, denominator), (-numerator, -denominator)):
-        n, d = expand(n), expand(d)
-        if _visibly_positive(n) and _visibly_positive(d):
-            return Mul(n.xreplace(back), Pow(d.xreplace(back), -1), evaluate=False)
-    return None
 
 
 def closed_form_statements(derivation: Derivation) -> list[Statement]:

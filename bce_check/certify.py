@@ -1,7 +1,7 @@
 """Formal certificates: a derivation's steps and closed form as Coq lemmas, judged by coqc.
 
 ``certify(name, directory)`` writes ``directory/NAME.v``: the preamble (σ and
-softplus defined from ``exp`` and ``ln``, ``_coq.PREAMBLE``), one lemma per step
+softplus defined from ``exp`` and ``ln``, ``_coq_file.PREAMBLE``), one lemma per step
 SymPy proved and the main theorem ``NAME_closed_form`` (``_coq_statements``), each
 with a generated proof: the strategies of ``_coq.STRATEGIES`` that fit the lemma,
 tried in order inside Coq's ``first [ … ]``, each announcing itself with ``idtac``,
@@ -35,12 +35,11 @@ import derivations
 from derivations import BceCheckError, Derivation
 from derivations.errors import ExpressionError
 
-from ._coq import PREAMBLE, STRATEGIES, coq, coq_name
-from ._coq_statements import Statement, closed_form_statements, step_statements
+from ._coq import STRATEGIES
+from ._coq_file import Block, blocks, text
 
 PACKAGES = "coq libcoq-coquelicot"
 COQC_TIMEOUT = 120.0  # seconds per coqc run; the largest file (batch_hessian) takes ~8 s
-STRATEGY_TIMEOUT = 30  # seconds per strategy inside Coq (Coq's own `timeout` tactical)
 
 
 class Verdict(StrEnum):
@@ -105,115 +104,6 @@ def coqc_path() -> str:
     if found is None:
         raise MissingCoq()
     return found
-
-
-def _facts(statement: Statement) -> list[str]:
-    """0 < s for each log argument and denominator s that is not visibly positive, for all
-    values of its symbols (auto_derive's conditions are about a bound variable), proved
-    before ``intros`` from an equal form that is (``positive_form``)."""
-    lines = []
-    for k, (s, p) in enumerate(statement.positives(), start=1):
-        names = [coq_name(v.name) for v in sorted(s.free_symbols, key=str)]
-        over = f"forall {' '.join(names)} : R, " if names else ""
-        lines.append(
-            f"  assert (bce_positive_{k} : {over}0 < {coq(s)}) by (intros; apply "
-            f"(bce_positive_as _ ({coq(p)})); [unfold σ, softplus; field; bce_side | bce_pos])."
-        )
-    return lines
-
-
-def _proof(statement: Statement) -> list[str]:
-    """The proof script: positivity facts, intros, then the strategies in order."""
-    lines = ["Proof.", *_facts(statement), "  intros."]
-    hints = {"variable": coq(statement.variable) if statement.variable else None}
-    hints["first"] = coq(statement.first) if statement.first is not None else None
-    attempts = [
-        f'idtac "bce-check: {statement.name} tries {number}"; '
-        f"solve [ timeout {STRATEGY_TIMEOUT} ({strategy.script.format(**hints)}) ]"
-        for number, strategy in enumerate(STRATEGIES)
-        if statement.goal in strategy.kinds
-        and ("{first}" not in strategy.script or hints["first"] is not None)
-    ]
-    lines.append("  first [ " + "\n        | ".join(attempts) + " ].")
-    lines.append("Qed.")
-    return lines
-
-
-@dataclass(frozen=True)
-class Block:
-    """One lemma of the file: its name, what it says, its text, the lemmas it uses."""
-
-    name: str
-    title: str
-    lines: tuple[str, ...]
-    uses: tuple[str, ...] = ()
-
-
-def _comment(words: str) -> str:
-    """``words`` as a Coq comment (a ``*)`` or ``(*`` inside would end or nest it)."""
-    return "(* " + words.replace("*)", "* )").replace("(*", "( *") + " *)"
-
-
-def _lemma(statement: Statement, keyword: str = "Lemma") -> Block:
-    lines = (
-        _comment(statement.title),
-        f"{keyword} {statement.name} :",
-        f"  {statement.proposition()}.",
-        *_proof(statement),
-        "",
-    )
-    return Block(statement.name, statement.title, lines)
-
-
-def _conjunction(name: str, parts: Sequence[Statement]) -> Block:
-    """The main theorem of a result with several parts: the conjunction of the parts."""
-    propositions = " /\\\n  ".join(f"({s.proposition()})" for s in parts)
-    term = parts[-1].name
-    for part in reversed(parts[:-1]):
-        term = f"conj {part.name} ({term})" if " " in term else f"conj {part.name} {term}"
-    lines = (
-        "(* the closed form, every component *)",
-        f"Theorem {name}_closed_form :",
-        f"  {propositions}.",
-        "Proof.",
-        f"  exact ({term}).",
-        "Qed.",
-        "",
-    )
-    return Block(
-        f"{name}_closed_form",
-        "the closed form, every component",
-        lines,
-        tuple(p.name for p in parts),
-    )
-
-
-def blocks(derivation: Derivation) -> list[Block]:
-    """The lemmas of a derivation's file, in order (ExpressionError when a statement has no
-    Coq form): its steps, then the closed form."""
-    result = [_lemma(s) for s in step_statements(derivation)]
-    closed = closed_form_statements(derivation)
-    main = f"{derivation.name}_closed_form"
-    if len(closed) == 1 and closed[0].name == main:
-        return [*result, _lemma(closed[0], "Theorem")]
-    return [*result, *(_lemma(s) for s in closed), _conjunction(derivation.name, closed)]
-
-
-def text(derivation: Derivation, parts: Sequence[Block]) -> tuple[str, dict[str, range]]:
-    """The file: a header, the preamble, the blocks; and the lines each block spans."""
-    lines = [
-        _comment(f"{derivation.name}: {derivation.title}"),
-        _comment(f"Generated by `bce-check certify {derivation.name}`; checked by coqc."),
-        *PREAMBLE.splitlines(),
-        "",
-    ]
-    spans, first = {}, "\n".join(lines).count("\n") + 2
-    for block in parts:
-        size = "\n".join(block.lines).count("\n") + 1  # a line may hold several (first [ | ])
-        spans[block.name] = range(first, first + size)
-        first += size
-        lines += block.lines
-    return "\n".join(lines), spans
 
 
 TRIED = re.compile(r"^bce-check: (\S+) tries (\d+)$", re.MULTILINE)
