@@ -24,7 +24,7 @@ from sympy import Abs, Add, FiniteSet, Float, Interval, Rational, S, Symbol, exp
 
 import derivations
 from bce_check import certify as cert
-from bce_check._coq import coq
+from bce_check._coq import STRATEGIES, coq
 from bce_check._coq_statements import closed_form_statements, step_statements
 from bce_check.cli import main
 from derivations.errors import ExpressionError
@@ -284,6 +284,9 @@ def test_certify_all_is_accepted_by_coqc(certified):
         assert by_name[name]["verdict"] == "certified", by_name[name]
         assert by_name[name]["coqc_seconds"] > 0
         assert all(lemma["verdict"] == "certified" for lemma in by_name[name]["lemmas"])
+        # each lemma names the strategy that closed it (a main theorem of parts: "its parts")
+        closed_by = {lemma["strategy"] for lemma in by_name[name]["lemmas"]}
+        assert closed_by <= {s.name for s in STRATEGIES} | {"its parts"}, closed_by
         assert (directory / f"{name}.v").exists()
     for name in SCALARS:
         lemmas = [lemma["name"] for lemma in by_name[name]["lemmas"]]
