@@ -212,6 +212,9 @@ from .cli_user import check_command, derive_command  # noqa: E402 (your own loss
 
 cli.add_command(derive_command)
 cli.add_command(check_command)
+from .cli_certify import certify  # noqa: E402 (a command in its own module)
+
+cli.add_command(certify)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,7 +50,7 @@ def _finish(derivation, fmt: str, target: str | None, verify: bool) -> Outcome:
 
 
 def _first_wrong(derivation) -> str | None:
-    from derivations._derivfile import FileDerivation, first_wrong
+    from derivations import FileDerivation, first_wrong
 
     from .notation import text
 
@@ -80,7 +80,7 @@ def derive_job(text, wrt, where, name, fmt, target, verify) -> Outcome:
 
 def check_job(text, source, fmt, target, verify) -> Outcome:
     """``check`` in the worker: read the file's text, prove, render, emit."""
-    from derivations._derivfile import read
+    from derivations import read_derivation as read
 
     return _finish(read(text, source), fmt, target, verify)
 
@@ -152,7 +152,7 @@ def _verify_options(function):
 
 
 def _run(job, *args, time_limit: float, memory_limit: int) -> Outcome:
-    from derivations._limits import Limits, run_limited
+    from derivations import Limits, run_limited
 
     return run_limited(job, *args, limits=Limits(time_limit, memory_limit))
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 from importlib import import_module
 
 from ._chain import check_equal
-from ._derivfile import load
+from ._derivfile import FileDerivation, first_wrong, load
+from ._derivfile import read as read_derivation
+from ._limits import Limits, run_limited
+from ._matrix import Explicit, is_structured
 from ._parse import parse
 from ._proof import ClosedForm, Derivation, Proof, Step, StepResult
 from ._verdicts import FAILED, INCONCLUSIVE, NUMERIC_ONLY, PROVED, Check, Verdict, worst
 from .derive import derive
-from .errors import BceCheckError, DomainError, ExpressionError, UnknownDerivation
+from .errors import BceCheckError, DomainError, ExpressionError, LimitExceeded, UnknownDerivation
 
 # name -> "module" (its derive()) or "module:function"
 _REGISTRY: dict[str, str] = {
@@ -48,7 +51,11 @@ __all__ = [
     "ClosedForm",
     "Derivation",
     "DomainError",
+    "Explicit",
     "ExpressionError",
+    "FileDerivation",
+    "LimitExceeded",
+    "Limits",
     "Proof",
     "Step",
     "StepResult",
@@ -56,10 +63,14 @@ __all__ = [
     "Verdict",
     "check_equal",
     "derive",
+    "first_wrong",
     "get",
+    "is_structured",
     "load",
     "names",
     "parse",
+    "read_derivation",
+    "run_limited",
     "worst",
 ]
 
