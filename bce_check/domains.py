@@ -6,52 +6,49 @@ values, large magnitudes (|u| from 700 to 10⁴, where naive exp overflows), tin
 and exact 0; ``labels()`` mixes uniform soft labels with exact 0, exact 1 and values
 within 10⁻⁸ of either end.
 
-Randomness is a counter-based hash of (seed, stream, element index), evaluated in
-JAX: sample ``i`` of a given seed is the same whatever the chunk size or the number
-of samples asked for, and drawing costs a few integer operations per value (about
-7× cheaper than ``jax.random`` here, which matters at millions of points).
+Randomness is a counter-based hash of (seed, stream, element index) (``_counter.py``):
+sample ``i`` of a given seed is the same whatever the chunk size or the number of
+samples asked for.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from derivations import DomainError
 
+from ._counter import uniforms
+
 Array = Any  # a jax.Array; JAX is imported only when a sampler draws
-
-GOLDEN = 0x9E3779B9  # 2^32 / φ: spreads consecutive stream numbers over the key space
-
-
-def _mix(x):
-    """A 32-bit integer hash with full avalanche (the 'lowbias32' constants)."""
-    import jax.numpy as jnp
-
-    x = x ^ (x >> 16)
-    x = x * jnp.uint32(0x7FEB352D)
-    x = x ^ (x >> 15)
-    x = x * jnp.uint32(0x846CA68B)
-    return x ^ (x >> 16)
-
-
-def uniforms(seed, stream: int, start, count: int, dtype) -> Array:
-    """``count`` uniforms in [0, 1) for elements start, start+1, …; full mantissa in float64."""
-    import jax.numpy as jnp
-
-    key = _mix(jnp.asarray(seed, jnp.uint32) ^ _mix(jnp.uint32((stream * GOLDEN) & 0xFFFFFFFF)))
-    index = jnp.asarray(start, jnp.uint32) + jnp.arange(count, dtype=jnp.uint32)
-    a = _mix(_mix(index) ^ key)
-    if jnp.dtype(dtype) == jnp.float32:
-        return (a >> 8).astype(jnp.float32) * jnp.float32(2.0**-24)
-    b = _mix(a ^ jnp.uint32(GOLDEN))
-    bits = ((a >> 6).astype(jnp.uint64) << 27) | (b >> 5).astype(jnp.uint64)  # 26 + 27 = 53
-    return bits.astype(jnp.float64) * 2.0**-53
-
+__all__ = [  # the samplers, their parts, and the counter-based uniforms they draw from
+    "SAMPLERS", "Component", "Sampler", "SimplexSampler", "features", "for_domain",
+    "hard_labels", "labels", "logits", "nonnegative", "nonzero", "probabilities",
+    "simplex", "uniforms",
+]  # fmt: skip
 
 KINDS = ("constant", "uniform", "log-uniform")
+
+
+def _sizes(shape: tuple, label: str = "with_shape") -> tuple[int, ...]:
+    """A shape of whole sizes ≥ 1 (NumPy integers accepted), or a DomainError naming it."""
+    ok = all(
+        isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in shape
+    )
+    if not shape or not ok:
+        raise DomainError(f"{label} takes sizes that are whole numbers >= 1, got {shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+def _positive(value, label: str, high: float = 1e300) -> float:
+    """A finite real in (0, high], or a DomainError naming the value received."""
+    good = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not (good and 0 < float(value) <= high):
+        raise DomainError(f"{label} must be a number > 0 and <= {high:g}, got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -94,7 +91,7 @@ class Sampler:
 
     def with_shape(self, *shape: int) -> Sampler:
         """The same distribution, drawing arrays of ``shape`` per point."""
-        return Sampler(self.name, self.components, tuple(shape), self.inside)
+        return Sampler(self.name, self.components, _sizes(shape), self.inside)
 
     def draw(self, seed, stream: int, start, count: int, dtype) -> Array:
         """``count`` points (shape ``(count, *shape)``) for point indices from ``start``.
@@ -147,7 +144,8 @@ def logits(max_magnitude: float = 1e4) -> Sampler:
     With a smaller ``max_magnitude`` every component is clipped to it: the "large" one
     then covers [max/2, max].
     """
-    if not 1.0 <= max_magnitude <= 1e300:
+    good = isinstance(max_magnitude, numbers.Real) and not isinstance(max_magnitude, bool)
+    if not (good and 1.0 <= max_magnitude <= 1e300):
         raise DomainError(f"max_magnitude must be from 1 to 1e300, got {max_magnitude!r}")
     top = max_magnitude
     return Sampler(
@@ -188,6 +186,7 @@ def hard_labels() -> Sampler:
 
 def features(scale: float = 3.0) -> Sampler:
     """Real features: standardised-looking values with a few large and exact-zero entries."""
+    scale = _positive(scale, "features(scale)", 1e3)
     return Sampler(
         "features",
         (
@@ -217,6 +216,7 @@ def probabilities() -> Sampler:
 
 def nonnegative(max_value: float = 1e3) -> Sampler:
     """Non-negative reals (a regularisation strength λ): exact 0, uniform, log-uniform."""
+    max_value = _positive(max_value, "nonnegative(max_value)")
     return Sampler(
         "nonnegative",
         (
@@ -233,6 +233,8 @@ def nonzero(margin: float = 0.05, max_magnitude: float = 1e4) -> Sampler:
     The margin keeps a central difference from straddling the kink: its widest step is
     4h = 4·ε^{1/3}·max(|x|, 1), 0.02 in float32 (2.4e-5 in float64).
     """
+    max_magnitude = _positive(max_magnitude, "nonzero(max_magnitude)")
+    margin = _positive(margin, "nonzero(margin)", min(1.0, max_magnitude))
     low = math.log10(margin)
     return Sampler(
         f"nonzero (|x| ≥ {margin:g})",
@@ -268,10 +270,14 @@ class SimplexSampler(Sampler):
 
     def __post_init__(self) -> None:
         if len(self.shape) != 1:
-            raise DomainError("a simplex sampler draws vectors: give it one size, with_shape(K)")
+            raise DomainError(
+                "a simplex sampler draws vectors: give it one size, with_shape(K), "
+                f"got {self.shape}"
+            )
+        _sizes(self.shape)
 
     def with_shape(self, *shape: int) -> SimplexSampler:
-        return SimplexSampler(shape=tuple(shape))
+        return SimplexSampler(shape=_sizes(shape))
 
     def draw(self, seed, stream: int, start, count: int, dtype) -> Array:
         import jax.numpy as jnp
@@ -291,6 +297,7 @@ class SimplexSampler(Sampler):
 
 def simplex(size: int = 3) -> SimplexSampler:
     """Soft labels on the probability simplex, one-hot half of the time."""
+    (size,) = _sizes((size,), "simplex(size)")
     return SimplexSampler(shape=(size,))
 
 
