@@ -22,6 +22,10 @@ from .report import FAIL, INCONCLUSIVE, MIN_COMPARED, PASS, Result
 
 CHUNK = 1 << 17  # points per jitted call: bounded memory; measured fastest here (2^15..2^18)
 MIN_CHUNK = 1 << 10  # small runs use the next power of two above their size
+# A run of one small chunk is compile-bound: its candidate is evaluated op by op, each
+# primitive compiled once per shape and shared by every candidate (an acceptance set of
+# a hundred gradients compiles a handful of kernels instead of a hundred programs).
+EAGER_CHUNK = MIN_CHUNK
 
 
 def chunk_size(samples: int) -> int:
@@ -125,7 +129,7 @@ def reference_stage(problem, dtype: str, analytic_f, scale_fn, chunk: int):
 
 
 @lru_cache(maxsize=256)
-def candidate_stage(grad: Callable, width: int):
+def candidate_stage(grad: Callable, width: int, eager: bool = False):
     """jitted inputs → the candidate at every point, flattened and padded like the references."""
     import jax
 
@@ -133,7 +137,7 @@ def candidate_stage(grad: Callable, width: int):
         c = jax.vmap(grad)(*args)
         return _flat(c, c.shape[0], width, 0.0)
 
-    return jax.jit(candidate)
+    return candidate if eager else jax.jit(candidate)
 
 
 @lru_cache(maxsize=64)
@@ -169,7 +173,7 @@ def _bound(program, example):
 
 
 @lru_cache(maxsize=256)
-def candidate_bound_stage(grad: Callable, width: int):
+def candidate_bound_stage(grad: Callable, width: int, eager: bool = False):
     """jitted inputs → ρ of the candidate's own program, at its dtype, flattened."""
     import jax
 
@@ -178,7 +182,7 @@ def candidate_bound_stage(grad: Callable, width: int):
         rho = jax.vmap(_bound(grad, example))(*args)
         return _flat(rho, rho.shape[0], width, 0.0)
 
-    return jax.jit(bound)
+    return bound if eager else jax.jit(bound)
 
 
 def _reduce(candidate, s, values, n_valid, rho):

@@ -70,6 +70,7 @@ from derivations import DomainError
 from ._arguments import DTYPES, MAX_SAMPLES, in_order, match, scale_value, validate, whole_number
 from ._stages import (
     CHUNK,
+    EAGER_CHUNK,
     Totals,
     candidate_bound_stage,
     candidate_stage,
@@ -206,12 +207,12 @@ def _sweep(problem, references, evaluate, samples, seed, scale, progress) -> dic
     for start in range(0, samples, chunk_size(samples)):
         count = min(chunk_size(samples), samples - start)
         args, s, values = evaluate(jnp.uint32(seed), jnp.uint32(start), scale)
-        width = s.shape[1]
-        candidate = candidate_stage(problem.grad, width)(args)
+        width, eager = s.shape[1], chunk_size(samples) <= EAGER_CHUNK
+        candidate = candidate_stage(problem.grad, width, eager)(args)
         stats = jax.device_get(reduce(candidate, s, values, count, jnp.zeros_like(candidate)))
         if any(int(st["fails"]) for st in stats):
             rho_r = reference_bound_stage(key, width, tuple(references))(args)
-            rho_c = candidate_bound_stage(problem.grad, width)(args)
+            rho_c = candidate_bound_stage(problem.grad, width, eager)(args)
             values = [(r, e + b) for (r, e), b in zip(values, rho_r, strict=True)]
             stats = jax.device_get(reduce(candidate, s, values, count, rho_c))
         inputs = [np.asarray(a) for a in args]  # on the CPU backend: host memory already

@@ -35,19 +35,20 @@ def test_1_a_reference_less_accurate_than_the_candidate_does_not_fail_it():
     for seed in (2, 3):
         report = check_gradient(f, g, BCE_DOMAINS, wrt="u", samples=100_000, seed=seed)
         assert report.ok, str(report)
-    # and the clipped form is still caught there, just above |u| = 30
+    # and a form wrong only for |u| > 30 is still caught (where u < -30, jax.grad of this
+    # f is exact to a few ulp; for u > 30 its own rounding, ε·u, can hide an error of 1e-13)
     clipped = check_gradient(
         f, lambda u, p: s(jnp.clip(u, -30, 30)) - p, BCE_DOMAINS, "u", 20_000, seed=2
     )
     assert not clipped.ok
-    assert 30 < abs(clipped.results[0].worst_input["u"]) < 200
+    assert abs(clipped.results[0].worst_input["u"]) > 30
 
 
 def test_2_float32_is_judged_against_float64_references():
     from bce_check.verify import verify_many
 
     report = verify_many(
-        ["softmax_cross_entropy", "logistic_regression_gradient"], 4_000, seed=0, dtype="float32"
+        ["softmax_cross_entropy", "logistic_regression_gradient"], 1_000, seed=0, dtype="float32"
     )
     assert report.ok, str(report)
 
@@ -69,8 +70,8 @@ def test_3_a_check_where_every_reference_drops_every_point_is_not_a_pass():
 
 
 def test_4_non_finite_reference_points_are_counted_and_too_many_are_inconclusive():
-    def f(u, p):  # not finite for u < -1: about 40 % of logits
-        return jnp.where(u < -1, jnp.nan, _bce(u, p))
+    def f(u, p):  # f and its gradient are NaN for u < -1: about 40 % of logits
+        return _bce(u, p) + 0 * jnp.sqrt(u + 1)
 
     report = check_gradient(f, lambda u, p: s(u) - p, BCE_DOMAINS, "u", 4_000)
     grad = report.results[0]
@@ -78,8 +79,8 @@ def test_4_non_finite_reference_points_are_counted_and_too_many_are_inconclusive
     assert report.to_dict()["results"][0]["nonfinite"] == grad.nonfinite
     assert grad.verdict == Verdict.PASS  # more than half compared, all agreed
 
-    def mostly_nan(u, p):  # finite only for u > 30: about 20 % of logits
-        return jnp.where(u > 30, _bce(u, p), jnp.nan)
+    def mostly_nan(u, p):  # finite only for u > 30: about 12 % of logits
+        return _bce(u, p) + 0 * jnp.sqrt(u - 30)
 
     report = check_gradient(mostly_nan, lambda u, p: s(u) - p, BCE_DOMAINS, "u", 4_000)
     assert {r.verdict for r in report.results} == {Verdict.INCONCLUSIVE}
@@ -158,3 +159,28 @@ def test_9_numpy_integer_scalars_are_accepted():
         _bce, lambda u, p: s(u) - p, BCE_DOMAINS, "u", samples=np.int64(100), seed=np.uint32(1)
     )
     assert report.ok and report.samples == 100 and report.seed == 1
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        jax.grad(lambda u: jnp.logaddexp(0.0, u) - 0.3 * u),
+        lambda u: jnp.exp(u - jax.nn.logsumexp(jnp.stack([u, 2 * u, -u]))),
+        lambda u: (jnp.exp(u) - 1) / u,
+    ],
+)
+def test_the_running_bound_covers_a_programs_actual_rounding(program):
+    # the same program in float32 and float64: the float64 value is the truth to ~1e-16,
+    # and the float32 error must lie within ρ (computed by the float32 program itself)
+    from bce_check._rounding import running_error
+    from bce_check.harness import enable_x64
+
+    enable_x64()
+    u = np.concatenate([np.linspace(-60, 60, 2001), np.geomspace(1e-6, 80, 500)])
+    example = [jax.ShapeDtypeStruct((), "float32")]
+    value, rho = jax.vmap(running_error(program, example))(jnp.asarray(u, "float32"))
+    truth = jax.vmap(program)(jnp.asarray(u, "float32").astype("float64"))
+    error = np.abs(np.asarray(value, "float64") - np.asarray(truth))
+    finite = np.isfinite(error)
+    assert np.all(error[finite] <= np.asarray(rho, "float64")[finite] + 1e-30)
+    assert np.max(rho) > 0
