@@ -173,7 +173,7 @@ def _bound(program, example):
 
 
 @lru_cache(maxsize=256)
-def candidate_bound_stage(grad: Callable, width: int, eager: bool = False):
+def candidate_bound_stage(grad: Callable, width: int):
     """jitted inputs → ρ of the candidate's own program, at its dtype, flattened."""
     import jax
 
@@ -182,7 +182,7 @@ def candidate_bound_stage(grad: Callable, width: int, eager: bool = False):
         rho = jax.vmap(_bound(grad, example))(*args)
         return _flat(rho, rho.shape[0], width, 0.0)
 
-    return bound if eager else jax.jit(bound)
+    return jax.jit(bound)  # jitted even for small runs: op by op, each JVP is a new kernel
 
 
 def _reduce(candidate, s, values, n_valid, rho):

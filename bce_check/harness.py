@@ -135,19 +135,10 @@ def enable_x64() -> None:
 
 def _trace_check(problem: Problem, dtype: str, index: int) -> None:
     """Trace f and grad abstractly once, so a user's mistake is a clear error, not a jit trace."""
-    import jax
     import jax.numpy as jnp
 
-    wide = [jax.ShapeDtypeStruct(s.shape, REFERENCE_DTYPE) for _, s in problem.samplers]
-    example = [jax.ShapeDtypeStruct(s.shape, dtype) for _, s in problem.samplers]
-    try:
-        expected = jax.eval_shape(autodiff(problem.f, problem.order, index), *wide).shape
-    except Exception as error:
-        raise DomainError(f"jax.grad of f failed on a sample input: {error}") from error
-    try:
-        got = jax.eval_shape(problem.grad, *example)
-    except Exception as error:
-        raise DomainError(f"grad failed on a sample input: {error}") from error
+    expected = _derivative_shape(replace(problem, grad=None, name=""), index)
+    got = _output(problem.grad, tuple(s.shape for _, s in problem.samplers), dtype)
     if not jnp.issubdtype(got.dtype, jnp.floating):
         raise DomainError(
             f"grad returns {got.dtype} values; a gradient must be floating point "
@@ -158,6 +149,27 @@ def _trace_check(problem: Problem, dtype: str, index: int) -> None:
             f"grad returns shape {got.shape}, but the derivative of f with respect to "
             f"{problem.wrt} has shape {expected}"
         )
+
+
+@lru_cache(maxsize=256)  # traced once per f: a run of many candidates does not retrace it
+def _derivative_shape(problem: Problem, index: int) -> tuple:
+    import jax
+
+    wide = [jax.ShapeDtypeStruct(s.shape, REFERENCE_DTYPE) for _, s in problem.samplers]
+    try:
+        return jax.eval_shape(autodiff(problem.f, problem.order, index), *wide).shape
+    except Exception as error:
+        raise DomainError(f"jax.grad of f failed on a sample input: {error}") from error
+
+
+@lru_cache(maxsize=256)
+def _output(grad: Callable, shapes: tuple, dtype: str):
+    import jax
+
+    try:
+        return jax.eval_shape(grad, *[jax.ShapeDtypeStruct(shape, dtype) for shape in shapes])
+    except Exception as error:
+        raise DomainError(f"grad failed on a sample input: {error}") from error
 
 
 def _pilot_scale(problem: Problem, index: int, seed: int, dtype: str, chunk: int) -> float:
@@ -183,6 +195,7 @@ def _pilot_stage(problem: Problem, index: int, dtype: str, chunk: int) -> Callab
     return largest
 
 
+@lru_cache(maxsize=256)
 def _complex_step_plan(problem: Problem, index: int) -> tuple[Callable | None, str]:
     """(the f complex step differentiates, or None; why it is skipped)."""
     import jax
@@ -212,7 +225,7 @@ def _sweep(problem, references, evaluate, samples, seed, scale, progress) -> dic
         stats = jax.device_get(reduce(candidate, s, values, count, jnp.zeros_like(candidate)))
         if any(int(st["fails"]) for st in stats):
             rho_r = reference_bound_stage(key, width, tuple(references))(args)
-            rho_c = candidate_bound_stage(problem.grad, width, eager)(args)
+            rho_c = candidate_bound_stage(problem.grad, width)(args)
             values = [(r, e + b) for (r, e), b in zip(values, rho_r, strict=True)]
             stats = jax.device_get(reduce(candidate, s, values, count, rho_c))
         inputs = [np.asarray(a) for a in args]  # on the CPU backend: host memory already
@@ -239,7 +252,7 @@ def run(
     started = time.perf_counter()
     index = problem.arguments.index(problem.wrt)
     _trace_check(problem, dtype, index)
-    analytic_f, skipped = _complex_step_plan(problem, index)
+    analytic_f, skipped = _complex_step_plan(replace(problem, grad=None, name=""), index)
     notes = [f"{problem.name}: {problem.note}"] if problem.note else []
     scale_fn = scale if callable(scale) else None
     if callable(scale):
