@@ -83,7 +83,7 @@ def test_4_non_finite_reference_points_are_counted_and_too_many_are_inconclusive
         return _bce(u, p) + 0 * jnp.sqrt(u - 30)
 
     report = check_gradient(mostly_nan, lambda u, p: s(u) - p, BCE_DOMAINS, "u", 4_000)
-    assert {r.verdict for r in report.results} == {Verdict.INCONCLUSIVE}
+    assert {r.verdict for r in report.results} == {Verdict.INCONCLUSIVE, Verdict.SKIPPED}
     assert not report.ok
 
 
