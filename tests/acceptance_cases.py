@@ -59,8 +59,9 @@ SIGMOID = Case(
         "1/(4cosh²(z/2))": lambda z: 1 / (4 * jnp.cosh(z / 2) ** 2),
         "(1 − tanh²(z/2))/4": lambda z: (1 - jnp.tanh(z / 2) ** 2) / 4,
         "exp(−logaddexp(0, z) − logaddexp(0, −z))": lambda z: jnp.exp(-lae(0.0, z) - lae(0.0, -z)),
-        "e^{−|z|}/(1 + e^{−|z|})²": lambda z: jnp.exp(-jnp.abs(z))
-        / (1 + jnp.exp(-jnp.abs(z))) ** 2,
+        "e^{−|z|}/(1 + e^{−|z|})²": lambda z: (
+            jnp.exp(-jnp.abs(z)) / (1 + jnp.exp(-jnp.abs(z))) ** 2
+        ),
     },
     wrong={
         "sign flipped": lambda z: -s(z) * s(-z),
@@ -144,8 +145,10 @@ FOCAL = Case(
         "tanh for σ": lambda u, y: _focal_grad(
             (1 + jnp.tanh(u / 2)) / 2, (1 - jnp.tanh(u / 2)) / 2, -sp(-u), -sp(u), y
         ),
-        "factored": lambda u, y: -y * s(-u) ** 2 * (2 * s(u) * sp(-u) + s(-u))
-        + (1 - y) * s(u) ** 2 * (s(u) + 2 * s(-u) * sp(u)),
+        "factored": lambda u, y: (
+            -y * s(-u) ** 2 * (2 * s(u) * sp(-u) + s(-u))
+            + (1 - y) * s(u) ** 2 * (s(u) + 2 * s(-u) * sp(u))
+        ),
         "1 − σ(−u) for p": lambda u, y: _focal_grad(1 - s(-u), s(-u), -sp(-u), -sp(u), y),
     },
     wrong={
@@ -154,9 +157,10 @@ FOCAL = Case(
         "γ = 1's gradient": lambda u, y: _focal_grad(s(u), s(-u), -sp(-u), -sp(u), y, gamma=1),
         "plain BCE's gradient": lambda u, y: s(u) - y,
         "labels swapped": lambda u, y: _focal_grad(s(u), s(-u), -sp(-u), -sp(u), 1 - y),
-        "γ missing from the γ-term": lambda u, y: y
-        * (s(u) * s(-u) ** 2 * -sp(-u) - s(-u) ** 3)
-        + (1 - y) * (s(u) ** 3 + s(u) ** 2 * s(-u) * sp(u)),
+        "γ missing from the γ-term": lambda u, y: (
+            y * (s(u) * s(-u) ** 2 * -sp(-u) - s(-u) ** 3)
+            + (1 - y) * (s(u) ** 3 + s(u) ** 2 * s(-u) * sp(u))
+        ),
     },
 )
 ALPHA = 0.1
@@ -198,10 +202,12 @@ WEIGHTED = Case(
         "(1 − p)σ(u) − w·p·σ(−u)": lambda u, p: (1 - p) * s(u) - W * p * s(-u),
         "1 − σ(u) for σ(−u)": lambda u, p: (1 - p) * s(u) - W * p * (1 - s(u)),
         "(1 + (w − 1)p)σ(u) − w·p": lambda u, p: (1 + (W - 1) * p) * s(u) - W * p,
-        "tanh": lambda u, p: (1 - p) * (1 + jnp.tanh(u / 2)) / 2
-        - W * p * (1 - jnp.tanh(u / 2)) / 2,
-        "exp(−logaddexp)": lambda u, p: (1 - p) * jnp.exp(-lae(0.0, -u))
-        - W * p * jnp.exp(-lae(0.0, u)),
+        "tanh": lambda u, p: (
+            (1 - p) * (1 + jnp.tanh(u / 2)) / 2 - W * p * (1 - jnp.tanh(u / 2)) / 2
+        ),
+        "exp(−logaddexp)": lambda u, p: (
+            (1 - p) * jnp.exp(-lae(0.0, -u)) - W * p * jnp.exp(-lae(0.0, u))
+        ),
         "σ(u) − p + (w − 1)p(σ(u) − 1)": lambda u, p: s(u) - p + (W - 1) * p * (s(u) - 1),
     },
     wrong={
@@ -252,8 +258,9 @@ SQUARED = Case(
         "(σ − y)σ(1 − σ)": lambda u, y: (s(u) - y) * s(u) * (1 - s(u)),
         "(σ − y)/(4cosh²(u/2))": lambda u, y: (s(u) - y) / (4 * jnp.cosh(u / 2) ** 2),
         "(σ − y)(1 − tanh²(u/2))/4": lambda u, y: (s(u) - y) * (1 - jnp.tanh(u / 2) ** 2) / 4,
-        "exp(−logaddexp(0, u) − logaddexp(0, −u))": lambda u, y: (s(u) - y)
-        * jnp.exp(-lae(0.0, u) - lae(0.0, -u)),
+        "exp(−logaddexp(0, u) − logaddexp(0, −u))": lambda u, y: (
+            (s(u) - y) * jnp.exp(-lae(0.0, u) - lae(0.0, -u))
+        ),
         "(σ² − yσ)σ(−u)": lambda u, y: (s(u) ** 2 - y * s(u)) * s(-u),
     },
     wrong={
@@ -276,9 +283,9 @@ LOGCOSH = Case(
         "1 − 2σ(−2d)": lambda u, t: 1 - 2 * s(-2 * (u - t)),
         "σ(2d) − σ(−2d)": lambda u, t: s(2 * (u - t)) - s(-2 * (u - t)),
         "−tanh(t − u)": lambda u, t: -jnp.tanh(t - u),
-        "sign(d)(1 − e^{−2|d|})/(1 + e^{−2|d|})": lambda u, t: jnp.sign(u - t)
-        * -jnp.expm1(-2 * jnp.abs(u - t))
-        / (1 + jnp.exp(-2 * jnp.abs(u - t))),
+        "sign(d)(1 − e^{−2|d|})/(1 + e^{−2|d|})": lambda u, t: (
+            jnp.sign(u - t) * -jnp.expm1(-2 * jnp.abs(u - t)) / (1 + jnp.exp(-2 * jnp.abs(u - t)))
+        ),
     },
     wrong={
         "tanh(d/2)": lambda u, t: jnp.tanh((u - t) / 2),

@@ -100,9 +100,7 @@ def test_6_domains_are_matched_to_parameters_by_name():
     assert report.ok, str(report)
     assert set(report.results[0].worst_input) == {"u", "p"}
     # a function without names takes them in the order given, and the report says so
-    report = check_gradient(
-        lambda *a: _bce(*a), lambda u, p: s(u) - p, BCE_DOMAINS, "u", 2_000
-    )
+    report = check_gradient(lambda *a: _bce(*a), lambda u, p: s(u) - p, BCE_DOMAINS, "u", 2_000)
     assert report.ok and any("by order" in n or "order given" in n for n in report.notes)
     with pytest.raises(DomainError, match=r"f's parameters are \(u, p\)"):
         check_gradient(_bce, lambda u, p: s(u) - p, {"x": domains.logits()}, "x", 100)
