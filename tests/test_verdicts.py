@@ -182,3 +182,15 @@ def test_the_running_bound_covers_a_programs_actual_rounding(program):
     finite = np.isfinite(error)
     assert np.all(error[finite] <= np.asarray(rho, "float64")[finite] + 1e-30)
     assert np.max(rho) > 0
+
+
+def test_7_a_numpy_gradient_of_a_computed_input_is_checked():
+    def host(half, p):  # σ(u) − p from u/2, on the host
+        return np.asarray((1 + np.tanh(half)) / 2 - p, half.dtype)
+
+    def grad(u, p):
+        shape = jax.ShapeDtypeStruct(jnp.shape(u), u.dtype)
+        return jax.pure_callback(host, shape, u / 2, p, vmap_method="broadcast_all")
+
+    assert check_gradient(_bce, grad, BCE_DOMAINS, "u", 2_000).ok
+    assert not check_gradient(_bce, lambda u, p: grad(u, p) * 1.001, BCE_DOMAINS, "u", 2_000).ok
