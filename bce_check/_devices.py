@@ -9,7 +9,10 @@ reduces its chunk to statistics (the worst point's inputs gathered on the device
 the rows come back to the host in device order.  Merging them in counter order with
 the harness's ``Totals`` gives the single-device report exactly: counts and histogram
 bins are sums of integers, maxima are maxima, and the worst point is the first point
-(lowest number) reaching the largest error/tolerance ratio, whatever the chunking.
+(lowest number) reaching the largest error/tolerance ratio, whatever the chunking.  A
+step in which some point fails the tight test is run again through
+``harness.local_sweep``, chunk by chunk as on one device, which adds each program's own
+rounding bound (ρ) there: arbitration gives the same verdicts on any number of devices.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 from derivations import DomainError
 
 from ._stages import Totals, candidate_stage, reduce_stage, reference_stage
-from .harness import Sweep
+from .harness import Sweep, local_sweep
 
 AXIS = "d"
 
@@ -73,7 +76,7 @@ def _stages(job_key: tuple, grad: Callable, width: int, the_mesh) -> tuple:
     def stats(args, c, s, values, count):
         d = jax.lax.axis_index(AXIS)
         valid = jnp.clip(count - d * chunk, 0, chunk)
-        rows = reduce(c, s, values, valid)
+        rows = reduce(c, s, values, valid, jnp.zeros_like(c))
         for row in rows:
             row["worst"] = [a[row["worst"]] for a in args]
         return jax.tree.map(lambda x: x[None], rows)
@@ -118,9 +121,17 @@ def sharded_sweep(devices: list) -> Callable:
             count = min(step, stop - first)
             args, s, values = draw(jnp.uint32(job.seed), jnp.uint32(first & 0xFFFFFFFF), job.scale)
             rows = jax.device_get(stats(args, candidate(args), s, values, count))
-            for d in range(n):
-                for reference, row in zip(references, rows, strict=True):
-                    totals[reference].add(jax.tree.map(lambda x, d=d: x[d], row))
+            if any(int(np.sum(row["fails"])) for row in rows):
+                # a point fails the tight test: this step again, chunk by chunk as on one
+                # device, with each program's rounding bound (harness.local_sweep)
+                again = local_sweep(job, first, first + count)
+                for reference in references:
+                    totals[reference].add(vars(again[reference]))
+            else:
+                for d in range(n):
+                    drawn = min(max(count - d * job.chunk, 0), job.chunk)
+                    for reference, row in zip(references, rows, strict=True):
+                        totals[reference].add(jax.tree.map(lambda x, d=d: x[d], row), drawn)
             if progress is not None:
                 progress(count)
         return totals

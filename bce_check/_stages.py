@@ -15,12 +15,17 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._tolerances import compare
-from ._witnesses import reference_functions
-from .report import FAIL, PASS, SKIPPED, Result
+from ._rounding import running_error
+from ._tolerances import REFERENCE_DTYPE, compare
+from ._witnesses import reference_functions, reference_programs
+from .report import FAIL, INCONCLUSIVE, MIN_COMPARED, PASS, Result
 
 CHUNK = 1 << 17  # points per jitted call: bounded memory; measured fastest here (2^15..2^18)
 MIN_CHUNK = 1 << 10  # small runs use the next power of two above their size
+# A run of one small chunk is compile-bound: its candidate is evaluated op by op, each
+# primitive compiled once per shape and shared by every candidate (an acceptance set of
+# a hundred gradients compiles a handful of kernels instead of a hundred programs).
+EAGER_CHUNK = MIN_CHUNK
 
 
 def chunk_size(samples: int) -> int:
@@ -81,20 +86,28 @@ def reference_stage(problem, dtype: str, analytic_f, scale_fn, chunk: int):
     """(reference names, jitted evaluate).
 
     evaluate(seed, start, scale) → (inputs, scale per entry, [(value, extra tolerance)])
-    with every per-point array flattened to (chunk, width).
+    with every per-point array flattened to (chunk, width).  The inputs are drawn in
+    ``dtype``; the references (and the scale) are computed from those same points in
+    REFERENCE_DTYPE (float64), so a float32 candidate is judged against references about
+    2^29 times more accurate than itself.
     """
     import jax
     import jax.numpy as jnp
 
     index = problem.arguments.index(problem.wrt)
     references = reference_functions(
-        problem.f, problem.order, index, jnp.finfo(dtype).eps, analytic_f
+        problem.f, problem.order, index, jnp.finfo(REFERENCE_DTYPE).eps, analytic_f
     )
 
     def evaluate(seed, start, scale):
         args = problem.draw(seed, start, chunk, dtype)
-        s = jnp.full(chunk, scale, dtype) if scale_fn is None else jax.vmap(scale_fn)(*args)
-        values = [jax.vmap(ref)(s, *args) for ref in references.values()]
+        wide = [a.astype(REFERENCE_DTYPE) for a in args]
+        s = (
+            jnp.full(chunk, scale, REFERENCE_DTYPE)
+            if scale_fn is None
+            else jax.vmap(scale_fn)(*wide).astype(REFERENCE_DTYPE)
+        )
+        values = [jax.vmap(ref)(s, *wide) for ref in references.values()]
         shape = values[0][0].shape
         width = _width(shape[1:])
         s = jnp.broadcast_to(jnp.reshape(s, s.shape + (1,) * (len(shape) - s.ndim)), shape)
@@ -116,7 +129,7 @@ def reference_stage(problem, dtype: str, analytic_f, scale_fn, chunk: int):
 
 
 @lru_cache(maxsize=256)
-def candidate_stage(grad: Callable, width: int):
+def candidate_stage(grad: Callable, width: int, eager: bool = False):
     """jitted inputs → the candidate at every point, flattened and padded like the references."""
     import jax
 
@@ -124,10 +137,55 @@ def candidate_stage(grad: Callable, width: int):
         c = jax.vmap(grad)(*args)
         return _flat(c, c.shape[0], width, 0.0)
 
-    return jax.jit(candidate)
+    return candidate if eager else jax.jit(candidate)
 
 
-def _reduce(candidate, s, values, n_valid):
+@lru_cache(maxsize=64)
+def reference_bound_stage(problem, width: int, names: tuple[str, ...]):
+    """jitted inputs → ρ of each reference's own program (flattened; 0 for the numeric ones).
+
+    ρ (``_rounding.running_error``) bounds the rounding of jax.grad / jax.jvp as f's
+    program computes them; finite differences and complex step carry their own bounds.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    index = problem.arguments.index(problem.wrt)
+    programs = reference_programs(problem.f, problem.order, index)
+
+    def bounds(args):
+        wide = [a.astype(REFERENCE_DTYPE) for a in args]
+        example = [jax.ShapeDtypeStruct(a.shape[1:], a.dtype) for a in wide]
+        zero = jnp.zeros((wide[0].shape[0], width), REFERENCE_DTYPE)
+        out = []
+        for name in names:
+            program = programs.get(name)
+            rho = None if program is None else jax.vmap(_bound(program, example))(*wide)
+            out.append(zero if rho is None else _flat(rho, rho.shape[0], width, 0.0))
+        return out
+
+    return jax.jit(bounds)
+
+
+def _bound(program, example):
+    bounded = running_error(program, example)
+    return lambda *a: bounded(*a)[1]
+
+
+@lru_cache(maxsize=256)
+def candidate_bound_stage(grad: Callable, width: int):
+    """jitted inputs → ρ of the candidate's own program, at its dtype, flattened."""
+    import jax
+
+    def bound(args):
+        example = [jax.ShapeDtypeStruct(a.shape[1:], a.dtype) for a in args]
+        rho = jax.vmap(_bound(grad, example))(*args)
+        return _flat(rho, rho.shape[0], width, 0.0)
+
+    return jax.jit(bound)  # jitted even for small runs: op by op, each JVP is a new kernel
+
+
+def _reduce(candidate, s, values, n_valid, rho):
     """Compare the candidate with each reference and reduce to per-chunk statistics.
 
     Every array is (chunk, width), so problems of any shape share this compiled code, and
@@ -139,11 +197,12 @@ def _reduce(candidate, s, values, n_valid):
     eps = jnp.finfo(candidate.dtype).eps
     chunk = candidate.shape[0]
     per_point = jax.vmap(lambda c, r, extra, s: compare(c, r, extra, s, eps))
+    candidate_extra = rho  # the candidate's own rounding bound: 0 until arbitration
     in_range = jnp.arange(chunk) < n_valid
     anchor = values[0][0]  # jax.grad: the reference the others are checked against too
 
     def one(r, extra):
-        valid, failed, err, ratio = per_point(candidate, r, extra, s)
+        valid, failed, err, ratio = per_point(candidate, r, extra + candidate_extra, s)
         # where this reference also disagrees with jax.grad, f itself may be inaccurate
         suspect = per_point(anchor, r, extra, s)[1]
         valid = valid & in_range
@@ -175,14 +234,23 @@ class Totals:
     """Statistics of one reference, merged over chunks on the host."""
 
     def __init__(self) -> None:
-        self.count = self.fails = self.suspect = 0
+        self.count = self.fails = self.suspect = self.nonfinite = self.sampled = 0
         self.max = 0.0
         self.ratio = -np.inf
         self.worst: list = []
         self.hist: np.ndarray | None = None
 
-    def add(self, stats: dict) -> None:
-        self.count += int(stats["count"])
+    def add(self, stats: dict, sampled: int | None = None) -> None:
+        """Merge one chunk's statistics (``sampled``: the points drawn in it), or another
+        Totals' state (``vars(other)``: it carries its own sampled and non-finite counts)."""
+        count = int(stats["count"])
+        if sampled is None:
+            self.sampled += int(stats.get("sampled", count))
+            self.nonfinite += int(stats.get("nonfinite", 0))
+        else:
+            self.sampled += sampled
+            self.nonfinite += sampled - count  # (a separate masked sum here costs 2x)
+        self.count += count
         self.fails += int(stats["fails"])
         self.suspect += int(stats["suspect"])
         self.max = max(self.max, float(stats["max"]))
@@ -193,26 +261,37 @@ class Totals:
         self.hist = hist if self.hist is None else self.hist + hist
 
     def result(self, name: str, reference: str, dtype: str, arguments: list[str]) -> Result:
+        """The verdict: fail at any point out of tolerance; inconclusive when fewer than
+        MIN_COMPARED of the sampled points could be compared; pass otherwise."""
         worst = {a: np.asarray(v).tolist() for a, v in zip(arguments, self.worst, strict=True)}
-        if self.count == 0:
-            return Result(
-                name,
-                reference,
-                dtype,
-                0,
-                np.nan,
-                np.nan,
-                worst,
-                SKIPPED,
-                "the reference was finite at no point",
+        median = _median(self.hist) if self.count else np.nan
+        maximum = self.max if self.count else np.nan
+        if self.fails:
+            verdict, note = FAIL, f"{self.fails:,} points out of tolerance"
+            if self.suspect and reference != "jax.grad":
+                note += (
+                    f"; at {self.suspect:,} of them it disagrees with jax.grad too: "
+                    "f may lose accuracy there"
+                )
+        elif self.count < MIN_COMPARED * self.sampled:
+            verdict = INCONCLUSIVE
+            note = (
+                f"compared {self.count:,} of {self.sampled:,} points: "
+                f"no finite value at the other {self.nonfinite:,} "
+                f"(at least {MIN_COMPARED:.0%} needed)"
             )
-        verdict = FAIL if self.fails else PASS
-        note = f"{self.fails:,} points out of tolerance" if self.fails else ""
-        if self.suspect and reference != "jax.grad":
-            note += (
-                f"; at {self.suspect:,} of them it disagrees with jax.grad too: "
-                "f may lose accuracy there"
-            )
+        else:
+            verdict, note = PASS, ""
         return Result(
-            name, reference, dtype, self.count, self.max, _median(self.hist), worst, verdict, note
+            name,
+            reference,
+            dtype,
+            self.count,
+            maximum,
+            median,
+            worst,
+            verdict,
+            note,
+            sampled=self.sampled,
+            nonfinite=self.nonfinite,
         )

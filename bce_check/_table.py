@@ -80,11 +80,17 @@ def _worst_input(result: Any, wide: bool) -> str:
     return ", ".join(f"{k}={_value(v, wide)}" for k, v in result.worst_input.items())
 
 
+def _points(result: Any) -> str:
+    """Points compared, and how many a reference could not compare (non-finite there)."""
+    nonfinite = getattr(result, "nonfinite", 0)
+    return f"{result.points:,}" + (f" ({nonfinite:,} non-finite)" if nonfinite else "")
+
+
 def _cells(result: Any, wide: bool) -> tuple[str, ...]:
     skipped = _skipped(result)
     return (
         result.reference,
-        f"{result.points:,}",
+        _points(result),
         DASH if skipped else _error(result.max_error),
         DASH if skipped else _median(result),
         _verdict(result),

@@ -47,6 +47,9 @@ NOT_ANALYTIC = frozenset(
 )
 
 
+HOST_CALLS = frozenset({"outside_call", "host_callback"})  # besides every *callback primitive
+
+
 def _primitives(jaxpr) -> set[str]:
     """Every primitive in a jaxpr, sub-jaxprs (jit, custom_jvp, cond…) included."""
     found = set()
@@ -77,14 +80,33 @@ def _to_real(jaxpr) -> bool:
     return False
 
 
+def host_calls(f: Callable, args: list) -> list[str]:
+    """The host-callback primitives (pure_callback, io_callback, …) in f's traced program."""
+    import jax
+
+    try:
+        found = _primitives(jax.make_jaxpr(f)(*args).jaxpr)
+    except Exception:  # f's own errors are reported by the trace check
+        return []
+    return sorted(p for p in found if "callback" in p or p in HOST_CALLS)
+
+
 def analytic(f: Callable, args: list, index: int) -> tuple[bool, str]:
     """Whether complex step may differentiate f in argument ``index``.
 
-    f is traced with that argument complex: no |x|, max, comparison, branch, real part or
-    cast to real may appear, since complex arithmetic silently gives them derivative 0.
+    f must not call host code (a host function would receive complex numbers it was
+    not written for), and, traced with that argument complex, no |x|, max, comparison,
+    branch, real part or cast to real may appear, since complex arithmetic silently
+    gives them derivative 0.
     """
     import jax
     import jax.numpy as jnp
+
+    calls = host_calls(f, args)
+    if calls:
+        return False, (
+            f"f calls host code ({', '.join(calls)}): complex step would pass it complex input"
+        )
 
     complex_args = list(args)
     given = args[index]
@@ -185,6 +207,24 @@ def autodiff(f: Callable, order: int, index: int) -> Callable:
     if order == 2:
         return jax.hessian(f, argnums=index)
     return jax.jacrev(f, argnums=index)
+
+
+def reference_programs(f: Callable, order: int, index: int) -> dict:
+    """name → the program of each autodiff reference (whose own rounding ρ can be bounded)."""
+    import jax
+
+    if order == 1:
+        return {
+            "jax.grad": jax.jacrev(f, argnums=index),
+            "jax.jvp": jax.jacfwd(f, argnums=index),
+        }
+    if order == 2:
+        gradient = jax.jacrev(f, argnums=index)
+        return {
+            "jax.hessian": jax.hessian(f, argnums=index),
+            "jax.jacrev(jax.jacrev)": jax.jacrev(gradient, argnums=index),
+        }
+    return {"definition": f}
 
 
 def reference_functions(f: Callable, order: int, index: int, eps, analytic_f) -> dict:

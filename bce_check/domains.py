@@ -6,139 +6,27 @@ values, large magnitudes (|u| from 700 to 10⁴, where naive exp overflows), tin
 and exact 0; ``labels()`` mixes uniform soft labels with exact 0, exact 1 and values
 within 10⁻⁸ of either end.
 
-Randomness is a counter-based hash of (seed, stream, element index), evaluated in
-JAX: sample ``i`` of a given seed is the same whatever the chunk size or the number
-of samples asked for, and drawing costs a few integer operations per value (about
-7× cheaper than ``jax.random`` here, which matters at millions of points).
+Randomness is a counter-based hash of (seed, stream, element index) (``_counter.py``):
+sample ``i`` of a given seed is the same whatever the chunk size or the number of
+samples asked for.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from derivations import DomainError
 
-Array = Any  # a jax.Array; JAX is imported only when a sampler draws
+from ._counter import uniforms
+from ._sampler import KINDS, Component, Sampler, SimplexSampler, _positive, _sizes
 
-GOLDEN = 0x9E3779B9  # 2^32 / φ: spreads consecutive stream numbers over the key space
-
-
-def _mix(x):
-    """A 32-bit integer hash with full avalanche (the 'lowbias32' constants)."""
-    import jax.numpy as jnp
-
-    x = x ^ (x >> 16)
-    x = x * jnp.uint32(0x7FEB352D)
-    x = x ^ (x >> 15)
-    x = x * jnp.uint32(0x846CA68B)
-    return x ^ (x >> 16)
-
-
-def uniforms(seed, stream: int, start, count: int, dtype) -> Array:
-    """``count`` uniforms in [0, 1) for elements start, start+1, …; full mantissa in float64."""
-    import jax.numpy as jnp
-
-    key = _mix(jnp.asarray(seed, jnp.uint32) ^ _mix(jnp.uint32((stream * GOLDEN) & 0xFFFFFFFF)))
-    index = jnp.asarray(start, jnp.uint32) + jnp.arange(count, dtype=jnp.uint32)
-    a = _mix(_mix(index) ^ key)
-    if jnp.dtype(dtype) == jnp.float32:
-        return (a >> 8).astype(jnp.float32) * jnp.float32(2.0**-24)
-    b = _mix(a ^ jnp.uint32(GOLDEN))
-    bits = ((a >> 6).astype(jnp.uint64) << 27) | (b >> 5).astype(jnp.uint64)  # 26 + 27 = 53
-    return bits.astype(jnp.float64) * 2.0**-53
-
-
-KINDS = ("constant", "uniform", "log-uniform")
-
-
-@dataclass(frozen=True)
-class Component:
-    """One named part of a mixture: ``offset + sign·magnitude``, magnitude drawn by ``kind``.
-
-    kind: ``constant`` (lo), ``uniform`` on [lo, hi), ``log-uniform`` 10^[lo, hi).
-    sign: +1, −1, or 0 for a random sign.
-    """
-
-    name: str
-    weight: float
-    kind: str
-    lo: float = 0.0
-    hi: float = 0.0
-    offset: float = 0.0
-    sign: int = 1
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS or self.sign not in (-1, 0, 1) or self.weight <= 0:
-            raise DomainError(
-                f"component {self.name!r}: kind must be one of {', '.join(KINDS)}, "
-                "sign -1, 0 (random) or 1, weight > 0"
-            )
-
-
-@dataclass(frozen=True)
-class Sampler:
-    """A mixture of components, drawn elementwise; ``shape`` is the shape of one input."""
-
-    name: str
-    components: tuple[Component, ...]
-    shape: tuple[int, ...] = ()
-    inside: tuple[float, float] | None = None  # an open interval the values must stay in
-
-    def __post_init__(self) -> None:
-        total = sum(c.weight for c in self.components)
-        if not self.components or abs(total - 1.0) > 1e-9:
-            raise DomainError(f"sampler {self.name!r}: weights must sum to 1, got {total}")
-
-    def with_shape(self, *shape: int) -> Sampler:
-        """The same distribution, drawing arrays of ``shape`` per point."""
-        return Sampler(self.name, self.components, tuple(shape), self.inside)
-
-    def draw(self, seed, stream: int, start, count: int, dtype) -> Array:
-        """``count`` points (shape ``(count, *shape)``) for point indices from ``start``.
-
-        Two uniforms per element: one picks the component (and, by which half of the
-        component's slice it falls in, the sign), the other the magnitude.  The
-        parameters are selected per element, so a draw costs one exp whatever the number
-        of components (kinds are limited to what exp alone can draw: a log would double it).
-        """
-        import jax.numpy as jnp
-
-        size = math.prod(self.shape)
-        n = count * size
-        choice = uniforms(seed, 2 * stream, start * size, n, dtype)
-        b = uniforms(seed, 2 * stream + 1, start * size, n, dtype)
-        edges = [
-            sum(c.weight for c in self.components[: i + 1]) for i in range(len(self.components))
-        ]
-        picks = [choice < edge for edge in edges[:-1]]  # component i: the first edge above choice
-
-        def per_component(values: list[float]) -> Array:
-            return jnp.select(
-                picks, [jnp.asarray(v, dtype) for v in values[:-1]], jnp.asarray(values[-1], dtype)
-            )
-
-        lo, hi, offset = (
-            per_component([getattr(c, f) for c in self.components]) for f in ("lo", "hi", "offset")
-        )
-        hi = jnp.where(
-            per_component([float(c.kind == "constant") for c in self.components]) > 0, lo, hi
-        )
-        middle = per_component(
-            [edge - c.weight / 2 for edge, c in zip(edges, self.components, strict=True)]
-        )
-        sign = per_component([float(c.sign) for c in self.components])
-        sign = jnp.where(sign == 0, jnp.where(choice < middle, -1.0, 1.0), sign).astype(dtype)
-        logarithmic = per_component([float(c.kind == "log-uniform") for c in self.components])
-        t = lo + (hi - lo) * b
-        magnitude = jnp.where(logarithmic > 0, jnp.exp(math.log(10.0) * t), t)
-        values = (offset + sign * magnitude).astype(dtype)
-        if self.inside is not None:  # 1 − 1e-8 rounds to 1 in float32: step back inside
-            lo, hi = (jnp.asarray(v, dtype) for v in self.inside)
-            values = jnp.clip(values, jnp.nextafter(lo, hi), jnp.nextafter(hi, lo))
-        return values.reshape((count, *self.shape))
+__all__ = [  # the samplers, their parts (``_sampler.py``), the uniforms they draw from
+    "KINDS", "SAMPLERS", "Component", "Sampler", "SimplexSampler", "features",
+    "for_domain", "hard_labels", "labels", "logits", "nonnegative", "nonzero",
+    "probabilities", "simplex", "uniforms",
+]  # fmt: skip
 
 
 def logits(max_magnitude: float = 1e4) -> Sampler:
@@ -147,7 +35,8 @@ def logits(max_magnitude: float = 1e4) -> Sampler:
     With a smaller ``max_magnitude`` every component is clipped to it: the "large" one
     then covers [max/2, max].
     """
-    if not 1.0 <= max_magnitude <= 1e300:
+    good = isinstance(max_magnitude, numbers.Real) and not isinstance(max_magnitude, bool)
+    if not (good and 1.0 <= max_magnitude <= 1e300):
         raise DomainError(f"max_magnitude must be from 1 to 1e300, got {max_magnitude!r}")
     top = max_magnitude
     return Sampler(
@@ -188,6 +77,7 @@ def hard_labels() -> Sampler:
 
 def features(scale: float = 3.0) -> Sampler:
     """Real features: standardised-looking values with a few large and exact-zero entries."""
+    scale = _positive(scale, "features(scale)", 1e3)
     return Sampler(
         "features",
         (
@@ -217,6 +107,7 @@ def probabilities() -> Sampler:
 
 def nonnegative(max_value: float = 1e3) -> Sampler:
     """Non-negative reals (a regularisation strength λ): exact 0, uniform, log-uniform."""
+    max_value = _positive(max_value, "nonnegative(max_value)")
     return Sampler(
         "nonnegative",
         (
@@ -233,6 +124,8 @@ def nonzero(margin: float = 0.05, max_magnitude: float = 1e4) -> Sampler:
     The margin keeps a central difference from straddling the kink: its widest step is
     4h = 4·ε^{1/3}·max(|x|, 1), 0.02 in float32 (2.4e-5 in float64).
     """
+    max_magnitude = _positive(max_magnitude, "nonzero(max_magnitude)")
+    margin = _positive(margin, "nonzero(margin)", min(1.0, max_magnitude))
     low = math.log10(margin)
     return Sampler(
         f"nonzero (|x| ≥ {margin:g})",
@@ -258,39 +151,9 @@ def nonzero(margin: float = 0.05, max_magnitude: float = 1e4) -> Sampler:
     )
 
 
-@dataclass(frozen=True)
-class SimplexSampler(Sampler):
-    """Points of the probability simplex (entries ≥ 0 summing to 1): half of them one-hot
-    (hard labels), half uniform on the simplex (normalised exponential random numbers)."""
-
-    name: str = "simplex"
-    components: tuple[Component, ...] = ()
-
-    def __post_init__(self) -> None:
-        if len(self.shape) != 1:
-            raise DomainError("a simplex sampler draws vectors: give it one size, with_shape(K)")
-
-    def with_shape(self, *shape: int) -> SimplexSampler:
-        return SimplexSampler(shape=tuple(shape))
-
-    def draw(self, seed, stream: int, start, count: int, dtype) -> Array:
-        import jax.numpy as jnp
-
-        (size,) = self.shape
-        n = count * size
-        e = -jnp.log1p(-uniforms(seed, 2 * stream, start * size, n, dtype)).reshape(count, size)
-        total = e[:, 0]
-        for k in range(1, size):  # a fixed order of additions: the same bits in any chunking
-            total = total + e[:, k]
-        soft = e / total[:, None]
-        pick = uniforms(seed, 2 * stream + 1, start, count, dtype)
-        hot = jnp.floor(pick * 2 * size).astype(jnp.int32)  # < size: one-hot at that class
-        one_hot = (jnp.arange(size)[None, :] == hot[:, None]).astype(dtype)
-        return jnp.where((hot < size)[:, None], one_hot, soft).astype(dtype)
-
-
 def simplex(size: int = 3) -> SimplexSampler:
     """Soft labels on the probability simplex, one-hot half of the time."""
+    (size,) = _sizes((size,), "simplex(size)")
     return SimplexSampler(shape=(size,))
 
 

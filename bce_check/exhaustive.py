@@ -189,7 +189,8 @@ def _sweep(stages, n: int, first: int, start: int, stop: int, other: float, prog
         rows = jax.device_get(stats(args, c, r, a, s, count))
         for d in range(n):
             for row, values in zip(ROWS, rows, strict=True):
-                totals[row].add(jax.tree.map(lambda x, d=d: x[d], values))
+                drawn = min(max(count - d * CHUNK, 0), CHUNK)
+                totals[row].add(jax.tree.map(lambda x, d=d: x[d], values), drawn)
         if progress is not None:
             progress(count)
     return totals

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from .domains import Sampler
 from .harness import check_gradient
-from .report import Report
+from .report import INCONCLUSIVE, Report
 
 
 def assert_gradient_matches(
@@ -19,13 +19,17 @@ def assert_gradient_matches(
     dtype: str = "float64",
     **options,
 ) -> Report:
-    """Run ``check_gradient`` and raise AssertionError with the report if any check fails.
+    """Run ``check_gradient`` and raise AssertionError with the report unless it passes.
 
     Same arguments as :func:`bce_check.check_gradient` (fewer samples by default, to keep
-    a test suite quick); returns the report when everything holds.
+    a test suite quick); returns the report when everything holds.  An inconclusive
+    check (no reference compared enough points) raises too: it proves nothing.
     """
     report = check_gradient(f, grad, domains, wrt, samples, seed, dtype, **options)
-    if not report.ok:
-        failed = ", ".join(f"{r.reference} ({r.note})" for r in report.failures())
-        raise AssertionError(f"grad does not match the derivative of f: {failed}\n\n{report}")
-    return report
+    if report.ok:
+        return report
+    if report.verdict == INCONCLUSIVE:
+        why = ", ".join(f"{r.reference} ({r.note})" for r in report.results if r.note)
+        raise AssertionError(f"the check is inconclusive: {why}\n\n{report}")
+    failed = ", ".join(f"{r.reference} ({r.note})" for r in report.failures())
+    raise AssertionError(f"grad does not match the derivative of f: {failed}\n\n{report}")

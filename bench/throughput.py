@@ -11,8 +11,12 @@ Run:  python bench/throughput.py [--samples 1000000] [--loop 300] [--memory-samp
 3. Peak resident memory of a separate ``bce-check verify`` process at
    ``--memory-samples`` points (the harness works in fixed-size chunks).
 
+4. The same warm harness in float32 (float32 candidate, float64 references): its cost
+   per point against float64's.
+
 Targets (issue 3): warm harness >= 5,000,000 points/s and >= 10,000x the check_grads
-loop; peak memory at 100,000,000 samples under 1.5 GB.
+loop; peak memory at 100,000,000 samples under 1.5 GB; (issue 8) float32 costs at
+most 2x float64 per point.
 """
 
 from __future__ import annotations
@@ -33,15 +37,15 @@ from bce_check.harness import enable_x64, run
 from bce_check.verify import problem
 
 
-def harness_rates(samples: int) -> tuple[float, float]:
+def harness_rates(samples: int, dtype: str = "float64") -> tuple[float, float]:
     d2 = problem("bce_logit_gradient")
     start = time.perf_counter()
-    assert run(d2, samples, seed=0).ok
+    assert run(d2, samples, seed=0, dtype=dtype).ok
     cold = samples / (time.perf_counter() - start)
     warm = []
     for seed in (1, 2, 3):
         start = time.perf_counter()
-        assert run(d2, samples, seed=seed).ok
+        assert run(d2, samples, seed=seed, dtype=dtype).ok
         warm.append(samples / (time.perf_counter() - start))
     return cold, statistics.median(warm)
 
@@ -104,6 +108,11 @@ def main() -> None:
         f"({failures} raised at extreme inputs)"
     )
     print(f"ratio warm harness / loop       {warm / loop:>14,.0f}x          target >= 10,000x")
+    _, warm32 = harness_rates(args.samples, "float32")
+    print(
+        f"float32 warm (median of 3)      {warm32:>14,.0f} points/s   "
+        f"cost per point {warm / warm32:.2f}x float64, target <= 2x"
+    )
     if args.memory_samples:
         gib, seconds = peak_memory(args.memory_samples)
         print(

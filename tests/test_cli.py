@@ -118,6 +118,9 @@ def test_verify_json_contract(capsys):
             "median_error",
             "worst_input",
             "verdict",
+            "sampled",
+            "nonfinite",
+            "note",
         }
         assert result["dtype"] == "float64" and result["points"] == 2000
         assert set(result["worst_input"]) == {"z"}

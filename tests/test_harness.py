@@ -164,7 +164,7 @@ def test_gradient_with_respect_to_the_label():
         ({"seed": -1}, "seed must be a whole number"),
         ({"grad": lambda u, p: jnp.stack([u, p])}, "grad returns shape (2,)"),
         ({"f": lambda u, p: u + undefined_name}, "jax.grad of f failed"),  # noqa: F821
-        ({"domains": {"u": "logits", "p": domains.labels()}}, "is not a sampler"),
+        ({"domains": {"u": "logits", "p": domains.labels()}}, "is 'logits', not a sampler"),
     ],
 )
 def test_bad_input_is_a_clear_domain_error(kwargs, message):

@@ -1,0 +1,57 @@
+"""The acceptance set's confusion table: right and wrong gradients, accepted or rejected.
+
+Run:  python bench/acceptance.py [--samples 10000] [--seeds 10]
+
+Every case of tests/acceptance_cases.py (the catalogue and common losses), every right
+and wrong form, on each seed in float64 and float32, with more samples than the test
+suite uses.  Prints the counts (cases × forms × seeds × dtypes) and lists any false
+verdict.  Target (issue 8): 0 right rejected, 0 wrong accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from acceptance_cases import CASES, PAIRS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--seeds", type=int, default=10)
+    args = parser.parse_args()
+    kinds = ("right accepted", "right rejected", "wrong accepted", "wrong rejected")
+    counts = dict.fromkeys(kinds, 0)
+    false = []
+    started = time.perf_counter()
+    for case in CASES:
+        for dtype in ("float64", "float32"):
+            for seed in range(args.seeds):
+                for kind, forms in (("right", case.right), ("wrong", case.wrong)):
+                    for form, grad in forms.items():
+                        ok = case.check(grad, args.samples, seed, dtype).ok
+                        verdict = "accepted" if ok else "rejected"
+                        counts[f"{kind} {verdict}"] += 1
+                        if ok != (kind == "right"):
+                            false.append(f"{case.name}, {kind} form '{form}', {dtype}, seed {seed}")
+    seconds = time.perf_counter() - started
+    forms = sum(len(c.right) + len(c.wrong) for c in CASES)
+    print(
+        f"acceptance set: {len(CASES)} cases, {PAIRS} right/wrong pairs ({forms} forms), "
+        f"{args.seeds} seeds, float64 and float32, {args.samples:,} samples per check"
+    )
+    width = max(len(k) for k in counts)
+    for key, value in counts.items():
+        print(f"  {key:<{width}}  {value:>6,}")
+    print(f"  false verdicts  {len(false)}   ({seconds:.0f} s)")
+    for line in false:
+        print(f"    {line}")
+
+
+if __name__ == "__main__":
+    main()
