@@ -20,7 +20,7 @@ from derivations import Derivation
 from derivations.functions import sigmoid, softplus, to_exp_form
 
 from ._coq import STRATEGIES, coq, coq_name
-from ._coq_statements import Statement, closed_form_statements, step_statements
+from ._coq_statements import Statement, Unstated, closed_form_statements, step_statements
 
 STRATEGY_TIMEOUT = 30  # seconds per strategy inside Coq (Coq's own `timeout` tactical)
 
@@ -231,10 +231,11 @@ def _conjunction(name: str, parts: Sequence[Statement]) -> Block:
     )
 
 
-def blocks(derivation: Derivation) -> list[Block]:
-    """The lemmas of a derivation's file, in order (ExpressionError when a statement has no
-    Coq form): its steps, then the closed form."""
-    result = [_lemma(s) for s in step_statements(derivation)]
+def blocks(derivation: Derivation, unstated: list[Unstated] | None = None) -> list[Block]:
+    """The lemmas of a derivation's file, in order: its steps, then the closed form.
+    ExpressionError when the closed form has no Coq statement; a step without one raises
+    too, or, when ``unstated`` is a list, is added to it (``step_statements``)."""
+    result = [_lemma(s) for s in step_statements(derivation, unstated)]
     closed = closed_form_statements(derivation)
     main = f"{derivation.name}_closed_form"
     if len(closed) == 1 and closed[0].name == main:

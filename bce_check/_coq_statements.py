@@ -1,8 +1,9 @@
 """What a certificate states: the lemmas of a derivation, as SymPy sides and Coq text.
 
-For a scalar derivation, one lemma per step that SymPy proved, between consecutive
-members of a subject's chain (``_proof.py``): ``a = b`` for all values of the symbols
-in their domains, or, where a member is a derivative, ``is_derive (fun v => f) v b``
+For a scalar derivation, one lemma per step, between consecutive members of a
+subject's chain (``_proof.py``), whatever SymPy's verdict on the step (coqc judges it: a
+step SymPy failed is stated too, and rejected by coqc): ``a = b`` for all values of the
+symbols in their domains, or, where a member is a derivative, ``is_derive (fun v => f) v b``
 (d/dv f = b, Coquelicot's derivative).  Then the closed form, the main theorem
 ``NAME_closed_form``: ``is_derive (fun v => DEFINITION) v (CLOSED_FORM)`` (for a
 second derivative ``is_derive_n … 2 …``; for an identity ``DEFINITION = CLOSED_FORM``).
@@ -42,6 +43,15 @@ from ._coq import DERIVATIVE, EQUALITY, SECOND, coq, coq_name
 # The sizes at which vector and matrix results are written out: m = 2 examples,
 # n = 3 features (so that Xᵀ is not square), K = 3 classes.
 SIZES: dict[str, int] = {"m": 2, "n": 3, "K": 3}
+
+
+@dataclass(frozen=True)
+class Unstated:
+    """A lemma that has no Coq statement: its name, what it says, and why not."""
+
+    name: str
+    title: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -194,8 +204,11 @@ def _link(derivation: Derivation, a: Basic, b: Basic, known: Mapping, name: str,
     return _statement(name, title, EQUALITY, a.xreplace(names), b, *where)
 
 
-def step_statements(derivation: Derivation) -> list[Statement]:
-    """One statement per link of each step SymPy proved (scalar derivations)."""
+def step_statements(
+    derivation: Derivation, unstated: list[Unstated] | None = None
+) -> list[Statement]:
+    """One statement per link of each step (scalar derivations).  A link with no Coq
+    statement raises ExpressionError, or, when ``unstated`` is a list, is added to it."""
     if derivation.structured:
         return []
     known: dict[Basic, Basic] = {}
@@ -209,13 +222,20 @@ def step_statements(derivation: Derivation) -> list[Statement]:
             chain = [*step.via, step.expr]
         else:
             chain = [step.lhs, *step.via, step.expr]
-        if result.verdict == PROVED:
-            links = list(pairwise(chain))
-            for k, (a, b) in enumerate(links):
-                suffix = chr(ord("a") + k) if len(links) > 1 else ""
-                name = f"{derivation.name}_step_{result.index}{suffix}"
-                title = f"step {result.index}: {step.rule}"
-                statements.append(_link(derivation, a, b, known, name, title))
+        links = list(pairwise(chain))
+        for k, (a, b) in enumerate(links):
+            suffix = chr(ord("a") + k) if len(links) > 1 else ""
+            name = f"{derivation.name}_step_{result.index}{suffix}"
+            title = f"step {result.index}: {step.rule}"
+            try:
+                statement = _link(derivation, a, b, known, name, title)
+                statement.proposition()  # ExpressionError: no Coq form
+            except ExpressionError as error:
+                if unstated is None:
+                    raise
+                unstated.append(Unstated(name, title, str(error)))
+                continue
+            statements.append(statement)
         subject, previous = result.lhs, step.expr
         known[subject] = step.expr
     return statements + _fact_statements(derivation, known)
