@@ -264,6 +264,11 @@ STRATEGIES: tuple[Strategy, ...] = (
         frozenset({EQUALITY}),
     ),
     Strategy(
+        "logs and powers in one basis, field",
+        "{logs} unfold σ, softplus in *; rewrite ?exp_Ropp; field; bce_side",
+        frozenset({EQUALITY}),
+    ),
+    Strategy(
         "auto_derive, field",
         "unfold σ, softplus in *; auto_derive; [bce_side | field; bce_side]",
         frozenset({DERIVATIVE}),
