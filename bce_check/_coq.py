@@ -65,11 +65,17 @@ class CoqPrinter(Printer):
 
     printmethod = "_coq"
 
+    def __init__(self, forms: dict | None = None) -> None:
+        super().__init__()
+        self.forms = forms or {}  # subterms given as Coq text (printed in parentheses)
+
     def doprint(self, expr) -> str:
         return self._term(expr)[0]
 
     def _term(self, expr) -> tuple[str, int]:
         """The Coq text of ``expr`` and its notation level."""
+        if expr in self.forms:
+            return f"({self.forms[expr]})", ATOM
         method = getattr(self, f"_term_{type(expr).__name__}", None)
         if method is None:
             for cls in type(expr).__mro__:
@@ -267,6 +273,12 @@ STRATEGIES: tuple[Strategy, ...] = (
         "logs and powers in one basis, field",
         "{logs} unfold σ, softplus in *; rewrite ?exp_Ropp; field; bce_side",
         frozenset({EQUALITY}),
+    ),
+    Strategy(
+        "real powers in one basis, auto_derive, field",
+        "{powers} unfold σ, softplus in *; auto_derive; [bce_side | rewrite ?exp_Ropp; field; "
+        "bce_side]",
+        frozenset({DERIVATIVE}),
     ),
     Strategy(
         "auto_derive, field",

@@ -33,8 +33,8 @@ from sympy import (
 from derivations import Derivation
 from derivations.functions import sigmoid, softplus, to_exp_form
 
-from ._coq import STRATEGIES, coq, coq_name
-from ._coq_logs import rewrites
+from ._coq import DERIVATIVE, STRATEGIES, coq, coq_name
+from ._coq_logs import powers_rewrite, rewrites
 from ._coq_statements import Statement, Unstated, closed_form_statements, step_statements
 
 STRATEGY_TIMEOUT = 30  # seconds per strategy inside Coq (Coq's own `timeout` tactical)
@@ -194,8 +194,12 @@ def _proof(statement: Statement) -> list[str]:
     lines = ["Proof.", *_facts(statement), "  intros."]
     hints = {"variable": coq(statement.variable) if statement.variable else None}
     hints["first"] = coq(statement.first) if statement.first is not None else None
-    hints["logs"] = (
-        " ".join(rewrites(statement.left, statement.right, _positive_symbols(statement))) or None
+    positive = _positive_symbols(statement)
+    hints["logs"] = " ".join(rewrites(statement.left, statement.right, positive)) or None
+    hints["powers"] = (
+        powers_rewrite(statement.left, statement.variable, statement.right, positive)
+        if statement.goal == DERIVATIVE and statement.order == 1
+        else None
     )
     attempts = [
         f'idtac "bce-check: {statement.name} tries {number}"; '

@@ -24,7 +24,7 @@ from sympy import Basic, Integer, Pow, Symbol, cancel, exp, expand, factor_list,
 
 from derivations.functions import softplus
 
-from ._coq import coq
+from ._coq import CoqPrinter, coq
 
 POSITIVE_PROOF = "unfold σ, softplus; rewrite ?exp_Ropp; field; bce_side"
 EXPAND = "rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; ring"
@@ -100,13 +100,61 @@ def _expansion(c, rest, powers) -> Basic:
     return sum(terms, Integer(0)) + log(Integer(c.p)) - log(Integer(c.q))
 
 
-def rewrites(left: Basic, right: Basic, positives: set) -> list[str]:
-    """Coq tactics that assert each logarithm's expansion and each real power's canonical
-    base, and rewrite the goal with them (the module docstring)."""
+def _ln_proof(found) -> str:
+    """ln s = ln (c·∏P^k·∏(e^b)^m) by field on the arguments, then expanded."""
+    quotient = _quotient(*found)
+    return (
+        f"unfold σ, softplus; transitivity (ln ({quotient})); "
+        f"[f_equal; {POSITIVE_PROOF} | {EXPAND}]"
+    )
+
+
+def _power(atom: Pow, found) -> tuple[str, str]:
+    """a^y, a = c·∏P_j^{k_j}·∏(e^b)^{m_b} and y = n + y' (n ≥ 0 an integer), as
+    a^n · e^{y'·ln c} · ∏ e^{y'·ln P_j}^{k_j} · ∏ e^{y'·b}^{m_b}: products of atoms that
+    ``auto_derive`` differentiates as it prints them, so that σ(u)^(1 + γ) and
+    σ(u)·σ(u)^γ are alike.  Its proof: ``ln_inv`` (equal logarithms), ``ln_exp``, the
+    expansion of ln a, ``ring``."""
+    c, rest, powers = found
+    n, y = atom.exp.as_coeff_Add()
+    if not (isinstance(n, Integer) and n >= 0):
+        n, y = Integer(0), atom.exp
+    up: list[str] = []
+    down: list[str] = []
+
+    def put(text: str, times: int) -> None:
+        (up if times > 0 else down).extend([text] * abs(times))
+
+    put(str(c.p**n), c.p**n != 1)
+    put(str(c.q**n), -(c.q**n != 1))
+    exponent = coq(y)
+    for constant, sign in ((c.p, 1), (c.q, -1)):
+        put(f"exp (({exponent}) * ln {constant})", sign * (constant != 1))
+    for polynomial, k in rest:
+        put(f"({coq(polynomial)})", n * k)
+        put(f"exp (({exponent}) * ln ({coq(polynomial)}))", k)
+    for b, m in powers.items():
+        put(f"({coq(exp(b))})", n * m)
+        put(f"exp (({exponent}) * ({coq(b)}))", m)
+    text = " * ".join(up) or "1"
+    text += f" / ({' * '.join(down)})" if down else ""
+    expansion = coq(_expansion(*found))
+    proof = (
+        "unfold Rpower; apply ln_inv; [apply exp_pos | bce_positive | rewrite ln_exp; "
+        f"assert (bce_e : ln ({coq(atom.base)}) = {expansion}) by ({_ln_proof(found)}); "
+        "rewrite bce_e; clear bce_e; repeat first [rewrite ln_div by bce_positive "
+        "| rewrite ln_mult by bce_positive | rewrite ln_exp | rewrite ln_1]; ring]"
+    )
+    return text, proof
+
+
+def canonical(expressions, positives: set) -> dict[Basic, tuple[str, str]]:
+    """Each logarithm, softplus and real power of ``expressions`` that has a form in one
+    basis: {atom: (that form as Coq text, its proof)} (the module docstring)."""
     bases: dict = {}
-    tactics = []
-    atoms = sorted(left.atoms(log, softplus, Pow) | right.atoms(log, softplus, Pow), key=str)
-    for k, atom in enumerate(atoms, start=1):
+    found_forms = {}
+    atoms = set().union(*(e.atoms(log, softplus, Pow) for e in expressions))
+    for atom in sorted(atoms, key=str):
         is_power = isinstance(atom, Pow)
         if is_power and atom.exp.is_Integer:
             continue
@@ -115,22 +163,46 @@ def rewrites(left: Basic, right: Basic, positives: set) -> list[str]:
         found = factored(s, bases, positives)
         if found is None:
             continue
-        name = f"bce_rewrite_{k}"
         if is_power:
-            canonical = f"Rpower ({_quotient(*found)}) ({coq(atom.exp)})"
-            proof = f"f_equal; {POSITIVE_PROOF}"
-        else:
-            expansion = _expansion(*found)
-            if expansion == atom:
-                continue
-            canonical = coq(expansion)
-            quotient = _quotient(*found)
-            proof = (
-                f"unfold σ, softplus; transitivity (ln ({quotient})); "
-                f"[f_equal; {POSITIVE_PROOF} | {EXPAND}]"
-            )
+            found_forms[atom] = _power(atom, found)
+        elif _expansion(*found) != atom:
+            found_forms[atom] = (coq(_expansion(*found)), _ln_proof(found))
+    return found_forms
+
+
+def rewrites(left: Basic, right: Basic, positives: set) -> list[str]:
+    """Coq tactics that assert each logarithm's and each real power's form in one basis,
+    and rewrite the goal with them (the module docstring)."""
+    tactics = []
+    for k, (atom, (text, proof)) in enumerate(canonical([left, right], positives).items(), 1):
+        name = f"bce_rewrite_{k}"
         tactics.append(
-            f"assert ({name} : {coq(atom)} = {canonical}) by ({proof}); "
+            f"assert ({name} : {coq(atom)} = {text}) by ({proof}); "
             f"try rewrite {name}; clear {name};"
         )
     return tactics
+
+
+def powers_rewrite(function: Basic, variable: Symbol, result: Basic, positives: set):
+    """For d/dv f = g with real powers in f: the tactic that makes ``auto_derive`` see f
+    with its logarithms and powers in one basis (``is_derive_ext``, the two forms proved
+    equal at every point), and g rewritten the same way; None where f has none."""
+    if not any(not p.exp.is_Integer for p in function.atoms(Pow)):
+        return None
+    forms = canonical([function], positives)
+    if any(
+        a not in forms
+        for a in function.atoms(log, softplus, Pow)
+        if not (isinstance(a, Pow) and a.exp.is_Integer)
+    ):
+        return None
+    v = coq(variable)
+    written = CoqPrinter(forms={a: text for a, (text, _) in forms.items()}).doprint(function)
+    same = " ".join(rewrites(function, Integer(0), positives))
+    return (
+        f"apply (is_derive_ext (fun {v} => {written})); [clear {v}; intro {v}; cbv beta; "
+        "match goal with |- ?a = ?b => change (@eq R a b) end; "
+        f"{same} unfold σ, softplus in *; rewrite ?exp_Ropp; field; bce_side | "
+        + " ".join(rewrites(Integer(0), result, positives))
+        + " idtac];"
+    )

@@ -92,4 +92,3 @@ class Report:
             self.seconds + other.seconds,
             tuple(dict.fromkeys(self.notes + other.notes)),
         )
-

@@ -268,4 +268,3 @@ def _pool(context, workers: int):
         return context.Pool(workers)
     finally:
         signal.signal(signal.SIGINT, previous)
-
