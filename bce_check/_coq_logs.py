@@ -20,7 +20,20 @@ left to the other strategies.
 
 from __future__ import annotations
 
-from sympy import Basic, Integer, Pow, Symbol, cancel, exp, expand, factor_list, fraction, log
+from sympy import (
+    Basic,
+    Function,
+    Integer,
+    Pow,
+    Symbol,
+    cancel,
+    exp,
+    expand,
+    factor_list,
+    fraction,
+    log,
+)
+from sympy.polys.polyerrors import PolynomialError
 
 from derivations.functions import softplus
 
@@ -46,6 +59,8 @@ def _exponentials(expr: Basic, bases: dict) -> Basic:
 
 def _positive(poly: Basic, positives: set) -> bool:
     """All coefficients positive, in the x_b and the symbols known positive."""
+    if poly.atoms(Function) or any(not p.exp.is_Integer for p in poly.atoms(Pow)):
+        return False  # a logarithm or a real power inside: not a polynomial
     terms = poly.expand().as_ordered_terms()
     return all(t.as_coeff_Mul()[0] > 0 and t.free_symbols <= positives | _xs(t) for t in terms)
 
@@ -62,7 +77,10 @@ def factored(s: Basic, bases: dict, positives: set):
     numerator, denominator = fraction(cancel(expr))
     c, factors = Integer(1), []
     for part, sign in ((numerator, 1), (denominator, -1)):
-        constant, found = factor_list(part)
+        try:
+            constant, found = factor_list(part)
+        except PolynomialError:  # (PolificationFailed is one)
+            return None
         c = c * constant**sign
         for f, k in found:
             if not _positive(f, positives) and _positive(-f, positives) and k % 2:

@@ -27,6 +27,7 @@ from sympy import (
     FiniteSet,
     ImmutableMatrix,
     Interval,
+    Pow,
     S,
     Symbol,
     diff,
@@ -72,6 +73,9 @@ class Statement:
     # For a second derivative, d/dv of the function by SymPy: a hint for the proof, which
     # Coq checks (it proves the hint equal to Coquelicot's Derive of the function).
     first: Basic | None = field(default=None, compare=False)
+    # 0 < a for each real power a^y whose base is not positive on the whole domain: Coq's
+    # Rpower a y is e^{y·ln a}, the real power only where a > 0 (stated at the point).
+    conditions: tuple[str, ...] = ()
 
     @property
     def goal(self) -> str:
@@ -85,13 +89,15 @@ class Statement:
         others = [s for s in self.symbols if s != self.variable]
         head = f"forall {' '.join(coq_name(s.name) for s in others)} : R, " if others else ""
         head += "".join(f"{h} -> " for h in self.hypotheses)
+        conditions = "".join(f"{c} -> " for c in self.conditions)
         if self.kind == EQUALITY:
-            return f"{head}{coq(self.left)} = {coq(self.right)}"
+            return f"{head}{conditions}{coq(self.left)} = {coq(self.right)}"
         v = coq_name(self.variable.name)
+        head += f"forall {v} : R, {conditions}"
         function = f"(fun {v} => {coq(self.left)})"
         if self.order == 1:
-            return f"{head}forall {v} : R, is_derive {function} {v} ({coq(self.right)})"
-        return f"{head}forall {v} : R, is_derive_n {function} {self.order} {v} ({coq(self.right)})"
+            return f"{head}is_derive {function} {v} ({coq(self.right)})"
+        return f"{head}is_derive_n {function} {self.order} {v} ({coq(self.right)})"
 
 
 def _hypothesis(symbol: Symbol, domain) -> str | None:
@@ -104,6 +110,8 @@ def _hypothesis(symbol: Symbol, domain) -> str | None:
         high = "<" if domain.right_open else "<="
         if domain.end == oo:
             return f"{coq(domain.start)} {low} {name}"
+        if domain.start == -oo:
+            return f"{name} {high} {coq(domain.end)}"
         return f"{coq(domain.start)} {low} {name} {high} {coq(domain.end)}"
     if isinstance(domain, FiniteSet):
         return " \\/ ".join(f"{name} = {coq(v)}" for v in domain)
@@ -133,8 +141,25 @@ def _statement(name, title, kind, left, right, domains, order=(), variable=None,
     """A Statement whose binders and hypotheses are those of the symbols in it."""
     members = [left, right] + ([variable] if variable is not None else [])
     symbols, hypotheses = binders(members, domains, order)
-    return Statement(
+    statement = Statement(
         name, title, kind, left, right, symbols, hypotheses, variable, degree, dict(domains)
+    )
+    return replace(statement, conditions=_power_conditions([left, right], domains))
+
+
+def _power_conditions(expressions, domains: Mapping) -> tuple[str, ...]:
+    """0 < a for each base a of a real power a^y (y not an integer) that is not visibly
+    positive (``_coq_logs.factored``: a quotient of products of exponentials, polynomials
+    with positive coefficients and symbols whose domain is positive)."""
+    from ._coq_logs import factored
+
+    positives = {
+        s for s, d in domains.items()
+        if isinstance(s, Symbol) and d.is_subset(Interval.open(0, oo)) is True
+    }  # fmt: skip
+    bases = {p.base for e in expressions for p in e.atoms(Pow) if not p.exp.is_Integer}
+    return tuple(
+        f"0 < {coq(b)}" for b in sorted(bases, key=str) if factored(b, {}, positives) is None
     )
 
 
