@@ -75,10 +75,15 @@ def _certificates(name, all_, file, expr, wrt, where, expr_name, directory, limi
         return [certify_file(_read(file), source, directory, limits)]
     if expr is not None:
         return [certify_expression(expr, wrt, where, directory, expr_name or "derived", limits)]
-    if not all_ and name not in derivations.names() and Path(name).is_file():
-        raise BceCheckError(f"unknown derivation {name!r}; to certify the file: --file {name}")
-    names = derivations.names() if all_ else [derivations.get(name).name]
+    names = derivations.names() if all_ else [_known(name)]
     return certify_many(names, directory)
+
+
+def _known(name: str) -> str:
+    """A catalogue name (UnknownDerivation otherwise; a file's path says to use --file)."""
+    if name not in derivations.names() and Path(name).is_file():
+        raise BceCheckError(f"unknown derivation {name!r}; to certify the file: --file {name}")
+    return derivations.get(name).name
 
 
 @click.command("certify")
@@ -127,6 +132,8 @@ def certify(
     from .certify import CERTIFIED, coqc_path
 
     _one_target(name, all_, file, expr, wrt, where, expr_name)
+    if name is not None:
+        _known(name)  # before coqc: a bad name is bad wherever Coq is installed
     coqc_path()
     started = time.perf_counter()
     limits = Limits(time_limit, memory_limit)
