@@ -24,14 +24,10 @@ from itertools import pairwise
 from sympy import (
     Basic,
     Derivative,
-    FiniteSet,
     ImmutableMatrix,
-    Interval,
-    Pow,
     S,
     Symbol,
     diff,
-    oo,
 )
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
@@ -40,6 +36,7 @@ from derivations import PROVED, ClosedForm, Derivation, Explicit, is_structured
 from derivations.errors import ExpressionError
 
 from ._coq import DERIVATIVE, EQUALITY, SECOND, coq, coq_name
+from ._coq_domains import binders, power_conditions
 
 # The sizes at which vector and matrix results are written out: m = 2 examples,
 # n = 3 features (so that Xᵀ is not square), K = 3 classes.
@@ -100,43 +97,6 @@ class Statement:
         return f"{head}is_derive_n {function} {self.order} {v} ({coq(self.right)})"
 
 
-def _hypothesis(symbol: Symbol, domain) -> str | None:
-    """The Coq hypothesis a symbol's domain gives (None for ℝ)."""
-    name = coq_name(symbol.name)
-    if domain == S.Reals:
-        return None
-    if isinstance(domain, Interval):
-        low = "<" if domain.left_open else "<="
-        high = "<" if domain.right_open else "<="
-        if domain.end == oo:
-            return f"{coq(domain.start)} {low} {name}"
-        if domain.start == -oo:
-            return f"{name} {high} {coq(domain.end)}"
-        return f"{coq(domain.start)} {low} {name} {high} {coq(domain.end)}"
-    if isinstance(domain, FiniteSet):
-        return " \\/ ".join(f"{name} = {coq(v)}" for v in domain)
-    raise ExpressionError(f"{symbol} ∈ {domain}: no Coq hypothesis for this domain")
-
-
-def binders(expressions, domains: Mapping, order=()) -> tuple[tuple[Symbol, ...], tuple[str, ...]]:
-    """The free symbols of ``expressions`` (in ``order`` first, then by name) and the
-    hypotheses their domains give; a joint domain (the simplex) gives its own."""
-    free = set().union(*(e.free_symbols for e in expressions))
-    symbols = [s for s in order if s in free] + sorted(free - set(order), key=str)
-    hypotheses = []
-    for key, domain in domains.items():
-        if isinstance(key, tuple):  # free coordinates of a point on the simplex
-            names = [coq_name(s.name) for s in key if s in free]
-            hypotheses += [f"0 <= {n}" for n in names]
-            if names:
-                hypotheses.append(f"{' + '.join(names)} <= 1")
-        elif key in free:
-            hypothesis = _hypothesis(key, domain)
-            if hypothesis:
-                hypotheses.append(hypothesis)
-    return tuple(symbols), tuple(hypotheses)
-
-
 def _statement(name, title, kind, left, right, domains, order=(), variable=None, degree=1):
     """A Statement whose binders and hypotheses are those of the symbols in it."""
     members = [left, right] + ([variable] if variable is not None else [])
@@ -144,23 +104,7 @@ def _statement(name, title, kind, left, right, domains, order=(), variable=None,
     statement = Statement(
         name, title, kind, left, right, symbols, hypotheses, variable, degree, dict(domains)
     )
-    return replace(statement, conditions=_power_conditions([left, right], domains))
-
-
-def _power_conditions(expressions, domains: Mapping) -> tuple[str, ...]:
-    """0 < a for each base a of a real power a^y (y not an integer) that is not visibly
-    positive (``_coq_logs.factored``: a quotient of products of exponentials, polynomials
-    with positive coefficients and symbols whose domain is positive)."""
-    from ._coq_logs import factored
-
-    positives = {
-        s for s, d in domains.items()
-        if isinstance(s, Symbol) and d.is_subset(Interval.open(0, oo)) is True
-    }  # fmt: skip
-    bases = {p.base for e in expressions for p in e.atoms(Pow) if not p.exp.is_Integer}
-    return tuple(
-        f"0 < {coq(b)}" for b in sorted(bases, key=str) if factored(b, {}, positives) is None
-    )
+    return replace(statement, conditions=power_conditions([left, right], domains))
 
 
 def closed_form_statements(derivation: Derivation) -> list[Statement]:
