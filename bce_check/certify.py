@@ -1,8 +1,11 @@
 """Formal certificates: a derivation's steps and closed form as Coq lemmas, judged by coqc.
 
-``certify(name, directory)`` writes ``directory/NAME.v``: the preamble (σ and
-softplus defined from ``exp`` and ``ln``, ``_coq_file.PREAMBLE``), one lemma per step
-SymPy proved and the main theorem ``NAME_closed_form`` (``_coq_statements``), each
+``certify(name, directory)`` writes ``directory/NAME.v`` for a catalogue derivation,
+``certify_file`` for a derivation file (``bce-check check``'s format) and
+``certify_expression`` for a loss as ``derive`` reads it (the SymPy work on a user's text
+runs in a worker under limits, as for those commands): the preamble (σ and softplus
+defined from ``exp`` and ``ln``, ``_coq_file.PREAMBLE``), one lemma per step, whatever
+SymPy's verdict on it, and the main theorem ``NAME_closed_form`` (``_coq_statements``), each
 with a generated proof: the strategies of ``_coq.STRATEGIES`` that fit the lemma,
 tried in order inside Coq's ``first [ … ]``, each announcing itself with ``idtac``,
 so that the last strategy announced for a lemma that Coq accepted is the one that
@@ -14,7 +17,8 @@ Coq's message and coqc runs again without it (in a scratch directory; the file
 written keeps every lemma), until the rest is accepted.  The trust base: Coq's
 kernel, Coquelicot's definitions (``is_derive``, ``Derive``), and the printer from
 SymPy to Coq (``_coq.CoqPrinter``), which the tests check by reading every generated
-statement back.
+statement back.  Every lemma is reported: certified (with the strategy), rejected
+(with Coq's message) or unsupported (a step the printer cannot state, with the reason).
 """
 
 from __future__ import annotations
