@@ -212,11 +212,14 @@ FOCAL_WHERE = ["p in [0, 1]", "γ >= 0"]
 
 
 def _derivation(target: str):
-    """A catalogue name, an example file (*.deriv) or "derive focal": its Derivation."""
+    """A catalogue name, an example file (*.deriv), "derive focal" or "derive u^γ" (a real
+    power stated where its base is positive): its Derivation."""
     if target.endswith(".deriv"):
         return derivations.load(EXAMPLES / target, limits=None)
     if target == "derive focal":
         return derivations.derive(FOCAL, "u", FOCAL_WHERE, name="focal_derived", limits=None)
+    if target == "derive u^γ":
+        return derivations.derive("u^γ", "u", ["γ >= 0"], name="power", limits=None)
     return derivations.get(target)
 
 
@@ -238,7 +241,7 @@ def _point_where(statement, hypotheses, rng: random.Random) -> dict:
     raise AssertionError(f"{statement.name}: no point in 100 where the hypotheses hold")
 
 
-@pytest.mark.parametrize("target", [*SUPPORTED, *USER_FILES, "derive focal"])
+@pytest.mark.parametrize("target", [*SUPPORTED, *USER_FILES, "derive focal", "derive u^γ"])
 def test_every_statement_read_back_from_the_file_equals_its_sympy_sides(target):
     statements, source = _statements(target)
     rng = random.Random(target)
