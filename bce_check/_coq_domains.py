@@ -4,15 +4,16 @@ A domain becomes a hypothesis on its symbol, as ``--where`` writes it: p ∈ [0,
 ``0 <= p <= 1``, γ ≥ 0 is ``0 <= γ``, w > 0 is ``0 < w``, α ∈ (0, 1) is ``0 < α < 1``,
 y ∈ {0, 1} is ``y = 0 \\/ y = 1``; ℝ gives none; a point of the simplex gives
 ``0 <= y_i`` and ``Σ y_i <= 1``.  A real power a^y (y not an integer) is Coq's
-``Rpower a y`` = e^{y·ln a}, the real power only where a > 0: a base that is not
-visibly positive on the domain adds the condition ``0 < a`` at the point.
+``Rpower a y`` = e^{y·ln a}, the real power only where a > 0, and Coq's ``ln`` is 0 at
+0 and below: a base or a log argument that is not visibly positive on the domain adds
+the condition ``0 < a`` at the point.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sympy import FiniteSet, Interval, Pow, S, Symbol, oo
+from sympy import FiniteSet, Interval, Pow, S, Symbol, log, oo
 
 from derivations.errors import ExpressionError
 
@@ -57,9 +58,10 @@ def binders(expressions, domains: Mapping, order=()) -> tuple[tuple[Symbol, ...]
 
 
 def power_conditions(expressions, domains: Mapping) -> tuple[str, ...]:
-    """0 < a for each base a of a real power a^y (y not an integer) that is not visibly
-    positive (``_coq_logs.factored``: a quotient of products of exponentials, polynomials
-    with positive coefficients and symbols whose domain is positive)."""
+    """0 < a for each base a of a real power a^y (y not an integer) and each argument a of
+    a logarithm that is not visibly positive (``_coq_logs.factored``: a quotient of
+    products of exponentials, polynomials with positive coefficients and symbols whose
+    domain is positive): Coq's ln is 0 at 0 and below, SymPy's log is not real there."""
     from ._coq_logs import factored
 
     positives = {
@@ -67,6 +69,7 @@ def power_conditions(expressions, domains: Mapping) -> tuple[str, ...]:
         if isinstance(s, Symbol) and d.is_subset(Interval.open(0, oo)) is True
     }  # fmt: skip
     bases = {p.base for e in expressions for p in e.atoms(Pow) if not p.exp.is_Integer}
+    bases |= {f.args[0] for e in expressions for f in e.atoms(log)}
     return tuple(
         f"0 < {coq(b)}" for b in sorted(bases, key=str) if factored(b, {}, positives) is None
     )

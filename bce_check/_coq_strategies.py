@@ -70,12 +70,6 @@ STRATEGIES: tuple[Strategy, ...] = (
         frozenset({DERIVATIVE}),
     ),
     Strategy(
-        "real powers as exp ∘ ln, auto_derive, field",
-        "unfold σ, softplus, Rpower in *; auto_derive; [bce_side | rewrite ?exp_Ropp; field; "
-        "bce_side]",
-        frozenset({DERIVATIVE}),
-    ),
-    Strategy(
         "auto_derive, field",
         "unfold σ, softplus in *; auto_derive; [bce_side | field; bce_side]",
         frozenset({DERIVATIVE}),
@@ -88,6 +82,12 @@ STRATEGIES: tuple[Strategy, ...] = (
     Strategy(
         "auto_derive, ring",
         "unfold σ, softplus in *; auto_derive; [bce_side | ring]",
+        frozenset({DERIVATIVE}),
+    ),
+    Strategy(
+        "real powers as exp ∘ ln, auto_derive, field",
+        "unfold σ, softplus, Rpower in *; auto_derive; [bce_side | rewrite ?exp_Ropp; field; "
+        "bce_side]",
         frozenset({DERIVATIVE}),
     ),
     Strategy(
