@@ -25,10 +25,11 @@ from sympy import Abs, Add, FiniteSet, Float, Interval, Rational, S, Symbol, exp
 import derivations
 from bce_check import certify as cert
 from bce_check._coq import STRATEGIES, coq
+from bce_check._coq_logs import canonical
 from bce_check._coq_statements import closed_form_statements, step_statements
 from bce_check.cli import main
 from derivations.errors import ExpressionError
-from derivations.functions import sigmoid, to_exp_form
+from derivations.functions import sigmoid, softplus, to_exp_form
 
 NO_COQ = shutil.which("coqc") is None
 needs_coq = pytest.mark.skipif(
@@ -484,3 +485,16 @@ def test_a_files_path_given_as_name_is_refused_pointing_to_file(capsys):
 def test_certify_takes_exactly_one_target(arguments, message, capsys):
     assert main(["certify", *arguments]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_logarithms_are_written_in_one_basis_and_a_log_of_no_positive_form_is_left():
+    """ln(1 − σ(u)), ln σ(u), softplus(−u) in the basis u, ln(1 + eᵘ) (σ(u) = eᵘ/(1 + eᵘ));
+    ln u has no positive form (u may be ≤ 0), so no rewrite is made for it."""
+    u = Symbol("u", real=True)
+    atoms = [log(1 - sigmoid(u)), log(sigmoid(u)), softplus(-u), log(u)]
+    forms = {atom: text for atom, (text, _) in canonical(atoms, set()).items()}
+    assert forms == {
+        log(1 - sigmoid(u)): "- ln (1 + exp u)",
+        log(sigmoid(u)): "u - ln (1 + exp u)",
+        softplus(-u): "- u + ln (1 + exp u)",
+    }
