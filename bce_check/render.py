@@ -24,7 +24,8 @@ from .view import Result, Row, View, view
 
 MARKS = {PROVED: "✓", NUMERIC_ONLY: "≈", INCONCLUSIVE: "?", FAILED: "✗"}
 LEGEND = (
-    "✓ proved by SymPy · ≈ numeric only (40 digits at 20 random points) · ? inconclusive · ✗ failed"
+    "✓ proved by SymPy · ≈ numeric only (40 digits at 20 random points) · "
+    "? inconclusive · ✗ failed"
 )
 
 RULE_COLUMN = 58  # text format: where the rule starts, unless the equation is longer

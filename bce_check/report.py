@@ -92,3 +92,4 @@ class Report:
             self.seconds + other.seconds,
             tuple(dict.fromkeys(self.notes + other.notes)),
         )
+

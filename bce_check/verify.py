@@ -268,3 +268,4 @@ def _pool(context, workers: int):
         return context.Pool(workers)
     finally:
         signal.signal(signal.SIGINT, previous)
+
