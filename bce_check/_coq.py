@@ -27,21 +27,20 @@ sign, a matrix) is an ``ExpressionError`` naming it.  The test reads the printed
 back with a reader of this grammar and compares them with SymPy at random points
 (tests/test_certify.py).
 
-A proof strategy is a named Coq tactic script (rules as data, as ``_equality.STRATEGIES``
-are for SymPy), tried in order on each lemma; ``_coq_file.PREAMBLE`` defines the Ltac helpers
-they share (positivity of sums, products and quotients of exponentials; side
-conditions of ``auto_derive`` and ``field``).
+The proof strategies (``STRATEGIES``, named Coq tactic scripts tried in order on each
+lemma) are in ``_coq_strategies`` and re-exported here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from sympy import Add, Basic, Integer, Mul, Number, Pow, Rational, Symbol, UnevaluatedExpr, exp
 from sympy.printing.printer import Printer
 
 from derivations.errors import ExpressionError
+
+from ._coq_strategies import DERIVATIVE, EQUALITY, SECOND, STRATEGIES, Strategy
 
 ATOM, APPLY, POWER, NEGATE, PRODUCT, SUM = 0, 10, 30, 35, 40, 50  # Coq notation levels
 
@@ -65,11 +64,17 @@ class CoqPrinter(Printer):
 
     printmethod = "_coq"
 
+    def __init__(self, forms: dict | None = None) -> None:
+        super().__init__()
+        self.forms = forms or {}  # subterms given as Coq text (printed in parentheses)
+
     def doprint(self, expr) -> str:
         return self._term(expr)[0]
 
     def _term(self, expr) -> tuple[str, int]:
         """The Coq text of ``expr`` and its notation level."""
+        if expr in self.forms:
+            return f"({self.forms[expr]})", ATOM
         method = getattr(self, f"_term_{type(expr).__name__}", None)
         if method is None:
             for cls in type(expr).__mro__:
@@ -217,80 +222,7 @@ def coq(expr: Basic) -> str:
     return CoqPrinter().doprint(expr)
 
 
-@dataclass(frozen=True)
-class Strategy:
-    """A named Coq tactic script that should close a lemma's goal after ``intros``.
-
-    ``kinds`` says which lemmas it applies to: ``equality`` (a = b), ``derivative``
-    (``is_derive f x l``) or ``second derivative`` (``is_derive_n f 2 x l``, or
-    ``is_derive`` of a ``Derive``: a Hessian's entry).  ``{variable}`` and ``{first}`` in
-    a script stand for the lemma's variable and SymPy's first derivative (a strategy
-    that uses them is tried only where the lemma has one).
-    """
-
-    name: str
-    script: str
-    kinds: frozenset[str]
-
-
-EQUALITY, DERIVATIVE, SECOND = "equality", "derivative", "second derivative"
-
-STRATEGIES: tuple[Strategy, ...] = (
-    Strategy(
-        "unfold σ, field",
-        "unfold σ, softplus in *; field; bce_side",
-        frozenset({EQUALITY}),
-    ),
-    Strategy(
-        "e^(−x) = 1/e^x, field",
-        "unfold σ, softplus in *; rewrite ?exp_Ropp; field; bce_side",
-        frozenset({EQUALITY}),
-    ),
-    Strategy(
-        "expand logs, field",
-        "unfold σ, softplus, Rpower in *; "
-        "rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; "
-        "field; bce_side",
-        frozenset({EQUALITY}),
-    ),
-    Strategy(
-        "equal functions, equal derivatives",
-        "apply Derive_ext; intro; unfold σ, softplus in *; field; bce_side",
-        frozenset({EQUALITY}),
-    ),
-    Strategy(
-        "equal log arguments, field",
-        "unfold σ, softplus in *; bce_congruence",
-        frozenset({EQUALITY}),
-    ),
-    Strategy(
-        "auto_derive, field",
-        "unfold σ, softplus in *; auto_derive; [bce_side | field; bce_side]",
-        frozenset({DERIVATIVE}),
-    ),
-    Strategy(
-        "auto_derive, e^(−x) = 1/e^x, field",
-        "unfold σ, softplus in *; auto_derive; [bce_side | rewrite ?exp_Ropp; field; bce_side]",
-        frozenset({DERIVATIVE}),
-    ),
-    Strategy(
-        "auto_derive, ring",
-        "unfold σ, softplus in *; auto_derive; [bce_side | ring]",
-        frozenset({DERIVATIVE}),
-    ),
-    Strategy(
-        "SymPy's first derivative, auto_derive twice, field",
-        "try simpl is_derive_n; apply (is_derive_ext (fun {variable} => {first})); "
-        "unfold σ, softplus in *; "
-        "[intro; symmetry; apply is_derive_unique; auto_derive; [bce_side | field; bce_side] "
-        "| auto_derive; [bce_side | field; bce_side]]",
-        frozenset({SECOND}),
-    ),
-    Strategy(
-        "auto_derive twice, field",
-        "unfold σ, softplus in *; try simpl is_derive_n; eapply is_derive_ext; "
-        "[intro; symmetry; apply is_derive_unique; auto_derive; [bce_side | reflexivity] | ]; "
-        "auto_derive; [bce_side | field; bce_side]",
-        frozenset({SECOND}),
-    ),
-)
+__all__ = [
+    "DERIVATIVE", "EQUALITY", "SECOND", "STRATEGIES",
+    "CoqPrinter", "Strategy", "coq", "coq_name",
+]  # fmt: skip

@@ -14,13 +14,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sympy import Add, Basic, Mul, Pow, Symbol, cancel, exp, expand, fraction, log, together
+from sympy import (
+    Add,
+    Basic,
+    Interval,
+    Mul,
+    Pow,
+    Symbol,
+    cancel,
+    exp,
+    expand,
+    fraction,
+    log,
+    oo,
+    together,
+)
 
 from derivations import Derivation
 from derivations.functions import sigmoid, softplus, to_exp_form
 
-from ._coq import STRATEGIES, coq, coq_name
-from ._coq_statements import Statement, closed_form_statements, step_statements
+from ._coq import DERIVATIVE, STRATEGIES, coq, coq_name
+from ._coq_logs import powers_rewrite, rewrites
+from ._coq_statements import Statement, Unstated, closed_form_statements, step_statements
 
 STRATEGY_TIMEOUT = 30  # seconds per strategy inside Coq (Coq's own `timeout` tactical)
 
@@ -165,17 +180,36 @@ def _facts(statement: Statement) -> list[str]:
     return lines
 
 
+def _positive_symbols(statement: Statement) -> set[Symbol]:
+    """The symbols whose domain lies in (0, ∞) (w > 0): positive, as their hypothesis says."""
+    return {
+        s
+        for s, domain in statement.domains.items()
+        if isinstance(s, Symbol) and domain.is_subset(Interval.open(0, oo)) is True
+    }
+
+
 def _proof(statement: Statement) -> list[str]:
     """The proof script: positivity facts, intros, then the strategies in order."""
     lines = ["Proof.", *_facts(statement), "  intros."]
     hints = {"variable": coq(statement.variable) if statement.variable else None}
     hints["first"] = coq(statement.first) if statement.first is not None else None
+    positive = _positive_symbols(statement)
+    hints["logs"] = " ".join(rewrites(statement.left, statement.right, positive)) or None
+    hints["powers"] = (
+        powers_rewrite(statement.left, statement.variable, statement.right, positive)
+        if statement.goal == DERIVATIVE and statement.order == 1
+        else None
+    )
     attempts = [
         f'idtac "bce-check: {statement.name} tries {number}"; '
         f"solve [ timeout {STRATEGY_TIMEOUT} ({strategy.script.format(**hints)}) ]"
         for number, strategy in enumerate(STRATEGIES)
         if statement.goal in strategy.kinds
-        and ("{first}" not in strategy.script or hints["first"] is not None)
+        and all(
+            f"{{{hint}}}" not in strategy.script or value is not None
+            for hint, value in hints.items()
+        )
     ]
     lines.append("  first [ " + "\n        | ".join(attempts) + " ].")
     lines.append("Qed.")
@@ -231,10 +265,11 @@ def _conjunction(name: str, parts: Sequence[Statement]) -> Block:
     )
 
 
-def blocks(derivation: Derivation) -> list[Block]:
-    """The lemmas of a derivation's file, in order (ExpressionError when a statement has no
-    Coq form): its steps, then the closed form."""
-    result = [_lemma(s) for s in step_statements(derivation)]
+def blocks(derivation: Derivation, unstated: list[Unstated] | None = None) -> list[Block]:
+    """The lemmas of a derivation's file, in order: its steps, then the closed form.
+    ExpressionError when the closed form has no Coq statement; a step without one raises
+    too, or, when ``unstated`` is a list, is added to it (``step_statements``)."""
+    result = [_lemma(s) for s in step_statements(derivation, unstated)]
     closed = closed_form_statements(derivation)
     main = f"{derivation.name}_closed_form"
     if len(closed) == 1 and closed[0].name == main:

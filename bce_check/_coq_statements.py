@@ -1,8 +1,9 @@
 """What a certificate states: the lemmas of a derivation, as SymPy sides and Coq text.
 
-For a scalar derivation, one lemma per step that SymPy proved, between consecutive
-members of a subject's chain (``_proof.py``): ``a = b`` for all values of the symbols
-in their domains, or, where a member is a derivative, ``is_derive (fun v => f) v b``
+For a scalar derivation, one lemma per step, between consecutive members of a
+subject's chain (``_proof.py``), whatever SymPy's verdict on the step (coqc judges it: a
+step SymPy failed is stated too, and rejected by coqc): ``a = b`` for all values of the
+symbols in their domains, or, where a member is a derivative, ``is_derive (fun v => f) v b``
 (d/dv f = b, Coquelicot's derivative).  Then the closed form, the main theorem
 ``NAME_closed_form``: ``is_derive (fun v => DEFINITION) v (CLOSED_FORM)`` (for a
 second derivative ``is_derive_n … 2 …``; for an identity ``DEFINITION = CLOSED_FORM``).
@@ -23,13 +24,10 @@ from itertools import pairwise
 from sympy import (
     Basic,
     Derivative,
-    FiniteSet,
     ImmutableMatrix,
-    Interval,
     S,
     Symbol,
     diff,
-    oo,
 )
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
@@ -38,10 +36,20 @@ from derivations import PROVED, ClosedForm, Derivation, Explicit, is_structured
 from derivations.errors import ExpressionError
 
 from ._coq import DERIVATIVE, EQUALITY, SECOND, coq, coq_name
+from ._coq_domains import binders, power_conditions
 
 # The sizes at which vector and matrix results are written out: m = 2 examples,
 # n = 3 features (so that Xᵀ is not square), K = 3 classes.
 SIZES: dict[str, int] = {"m": 2, "n": 3, "K": 3}
+
+
+@dataclass(frozen=True)
+class Unstated:
+    """A lemma that has no Coq statement: its name, what it says, and why not."""
+
+    name: str
+    title: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,9 @@ class Statement:
     # For a second derivative, d/dv of the function by SymPy: a hint for the proof, which
     # Coq checks (it proves the hint equal to Coquelicot's Derive of the function).
     first: Basic | None = field(default=None, compare=False)
+    # 0 < a for each real power a^y whose base is not positive on the whole domain: Coq's
+    # Rpower a y is e^{y·ln a}, the real power only where a > 0 (stated at the point).
+    conditions: tuple[str, ...] = ()
 
     @property
     def goal(self) -> str:
@@ -75,57 +86,25 @@ class Statement:
         others = [s for s in self.symbols if s != self.variable]
         head = f"forall {' '.join(coq_name(s.name) for s in others)} : R, " if others else ""
         head += "".join(f"{h} -> " for h in self.hypotheses)
+        conditions = "".join(f"{c} -> " for c in self.conditions)
         if self.kind == EQUALITY:
-            return f"{head}{coq(self.left)} = {coq(self.right)}"
+            return f"{head}{conditions}{coq(self.left)} = {coq(self.right)}"
         v = coq_name(self.variable.name)
+        head += f"forall {v} : R, {conditions}"
         function = f"(fun {v} => {coq(self.left)})"
         if self.order == 1:
-            return f"{head}forall {v} : R, is_derive {function} {v} ({coq(self.right)})"
-        return f"{head}forall {v} : R, is_derive_n {function} {self.order} {v} ({coq(self.right)})"
-
-
-def _hypothesis(symbol: Symbol, domain) -> str | None:
-    """The Coq hypothesis a symbol's domain gives (None for ℝ)."""
-    name = coq_name(symbol.name)
-    if domain == S.Reals:
-        return None
-    if isinstance(domain, Interval):
-        low = "<" if domain.left_open else "<="
-        high = "<" if domain.right_open else "<="
-        if domain.end == oo:
-            return f"{coq(domain.start)} {low} {name}"
-        return f"{coq(domain.start)} {low} {name} {high} {coq(domain.end)}"
-    if isinstance(domain, FiniteSet):
-        return " \\/ ".join(f"{name} = {coq(v)}" for v in domain)
-    raise ExpressionError(f"{symbol} ∈ {domain}: no Coq hypothesis for this domain")
-
-
-def binders(expressions, domains: Mapping, order=()) -> tuple[tuple[Symbol, ...], tuple[str, ...]]:
-    """The free symbols of ``expressions`` (in ``order`` first, then by name) and the
-    hypotheses their domains give; a joint domain (the simplex) gives its own."""
-    free = set().union(*(e.free_symbols for e in expressions))
-    symbols = [s for s in order if s in free] + sorted(free - set(order), key=str)
-    hypotheses = []
-    for key, domain in domains.items():
-        if isinstance(key, tuple):  # free coordinates of a point on the simplex
-            names = [coq_name(s.name) for s in key if s in free]
-            hypotheses += [f"0 <= {n}" for n in names]
-            if names:
-                hypotheses.append(f"{' + '.join(names)} <= 1")
-        elif key in free:
-            hypothesis = _hypothesis(key, domain)
-            if hypothesis:
-                hypotheses.append(hypothesis)
-    return tuple(symbols), tuple(hypotheses)
+            return f"{head}is_derive {function} {v} ({coq(self.right)})"
+        return f"{head}is_derive_n {function} {self.order} {v} ({coq(self.right)})"
 
 
 def _statement(name, title, kind, left, right, domains, order=(), variable=None, degree=1):
     """A Statement whose binders and hypotheses are those of the symbols in it."""
     members = [left, right] + ([variable] if variable is not None else [])
     symbols, hypotheses = binders(members, domains, order)
-    return Statement(
+    statement = Statement(
         name, title, kind, left, right, symbols, hypotheses, variable, degree, dict(domains)
     )
+    return replace(statement, conditions=power_conditions([left, right], domains))
 
 
 def closed_form_statements(derivation: Derivation) -> list[Statement]:
@@ -194,8 +173,11 @@ def _link(derivation: Derivation, a: Basic, b: Basic, known: Mapping, name: str,
     return _statement(name, title, EQUALITY, a.xreplace(names), b, *where)
 
 
-def step_statements(derivation: Derivation) -> list[Statement]:
-    """One statement per link of each step SymPy proved (scalar derivations)."""
+def step_statements(
+    derivation: Derivation, unstated: list[Unstated] | None = None
+) -> list[Statement]:
+    """One statement per link of each step (scalar derivations).  A link with no Coq
+    statement raises ExpressionError, or, when ``unstated`` is a list, is added to it."""
     if derivation.structured:
         return []
     known: dict[Basic, Basic] = {}
@@ -209,13 +191,20 @@ def step_statements(derivation: Derivation) -> list[Statement]:
             chain = [*step.via, step.expr]
         else:
             chain = [step.lhs, *step.via, step.expr]
-        if result.verdict == PROVED:
-            links = list(pairwise(chain))
-            for k, (a, b) in enumerate(links):
-                suffix = chr(ord("a") + k) if len(links) > 1 else ""
-                name = f"{derivation.name}_step_{result.index}{suffix}"
-                title = f"step {result.index}: {step.rule}"
-                statements.append(_link(derivation, a, b, known, name, title))
+        links = list(pairwise(chain))
+        for k, (a, b) in enumerate(links):
+            suffix = chr(ord("a") + k) if len(links) > 1 else ""
+            name = f"{derivation.name}_step_{result.index}{suffix}"
+            title = f"step {result.index}: {step.rule}"
+            try:
+                statement = _link(derivation, a, b, known, name, title)
+                statement.proposition()  # ExpressionError: no Coq form
+            except ExpressionError as error:
+                if unstated is None:
+                    raise
+                unstated.append(Unstated(name, title, str(error)))
+                continue
+            statements.append(statement)
         subject, previous = result.lhs, step.expr
         known[subject] = step.expr
     return statements + _fact_statements(derivation, known)

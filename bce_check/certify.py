@@ -1,8 +1,11 @@
 """Formal certificates: a derivation's steps and closed form as Coq lemmas, judged by coqc.
 
-``certify(name, directory)`` writes ``directory/NAME.v``: the preamble (σ and
-softplus defined from ``exp`` and ``ln``, ``_coq_file.PREAMBLE``), one lemma per step
-SymPy proved and the main theorem ``NAME_closed_form`` (``_coq_statements``), each
+``certify(name, directory)`` writes ``directory/NAME.v`` for a catalogue derivation,
+``certify_file`` for a derivation file (``bce-check check``'s format) and
+``certify_expression`` for a loss as ``derive`` reads it (the SymPy work on a user's text
+runs in a worker under limits, as for those commands): the preamble (σ and softplus
+defined from ``exp`` and ``ln``, ``_coq_file.PREAMBLE``), one lemma per step, whatever
+SymPy's verdict on it, and the main theorem ``NAME_closed_form`` (``_coq_statements``), each
 with a generated proof: the strategies of ``_coq.STRATEGIES`` that fit the lemma,
 tried in order inside Coq's ``first [ … ]``, each announcing itself with ``idtac``,
 so that the last strategy announced for a lemma that Coq accepted is the one that
@@ -14,7 +17,8 @@ Coq's message and coqc runs again without it (in a scratch directory; the file
 written keeps every lemma), until the rest is accepted.  The trust base: Coq's
 kernel, Coquelicot's definitions (``is_derive``, ``Derive``), and the printer from
 SymPy to Coq (``_coq.CoqPrinter``), which the tests check by reading every generated
-statement back.
+statement back.  Every lemma is reported: certified (with the strategy), rejected
+(with Coq's message) or unsupported (a step the printer cannot state, with the reason).
 """
 
 from __future__ import annotations
@@ -32,14 +36,16 @@ from enum import StrEnum
 from pathlib import Path
 
 import derivations
-from derivations import BceCheckError, Derivation
+from derivations import BceCheckError, Derivation, Limits, read_derivation, run_limited
 from derivations.errors import ExpressionError
 
 from ._coq import STRATEGIES
 from ._coq_file import Block, blocks, text
+from ._coq_statements import Unstated
 
 PACKAGES = "coq libcoq-coquelicot"
 COQC_TIMEOUT = 120.0  # seconds per coqc run; the largest file (batch_hessian) takes ~8 s
+USER_LIMITS = Limits()  # SymPy on a user's text: as `derive` and `check` (20 s, 1 GB)
 
 
 class Verdict(StrEnum):
@@ -85,7 +91,8 @@ class Certificate:
 
     @property
     def ok(self) -> bool:
-        return self.verdict != REJECTED
+        """Every lemma stated is certified (none rejected, none without a statement)."""
+        return all(lemma.verdict == CERTIFIED for lemma in self.lemmas)
 
     def to_dict(self) -> dict:
         return {
@@ -181,19 +188,96 @@ def judge(
 
 
 def certify(name: str, directory: str | Path, timeout: float = COQC_TIMEOUT) -> Certificate:
-    """Write ``directory/NAME.v`` and judge it with coqc (see the module docstring)."""
-    coqc = coqc_path()
+    """Write ``directory/NAME.v`` for the catalogue's NAME and judge it with coqc (see the
+    module docstring)."""
+    coqc_path()
     derivation = derivations.get(name)
+    return certify_prepared(derivation, prepare(derivation), directory, timeout)
+
+
+Prepared = tuple[list[Block] | str, list[Unstated]]  # the blocks (or why none), the unstated
+
+
+def prepare(derivation: Derivation) -> Prepared:
+    """The SymPy half of a certificate: the lemmas' blocks, or the reason there are none
+    (the closed form has no Coq statement), and the steps that have no statement."""
+    unstated: list[Unstated] = []
     try:
-        parts = blocks(derivation)
+        return blocks(derivation, unstated), unstated
     except ExpressionError as error:
-        return Certificate(name, None, verdict=UNSUPPORTED, reason=str(error))
-    path = Path(directory) / f"{name}.v"
+        return str(error), []
+
+
+def certify_prepared(
+    derivation: Derivation, prepared: Prepared, directory: str | Path, timeout: float
+) -> Certificate:
+    """The coqc half: write ``directory/NAME.v`` and judge its blocks.  Every lemma is
+    reported: certified, rejected (Coq's message) or unsupported (why it has no statement)."""
+    coqc = coqc_path()
+    parts, unstated = prepared
+    if isinstance(parts, str):
+        return Certificate(derivation.name, None, verdict=UNSUPPORTED, reason=parts)
+    path = Path(directory) / f"{derivation.name}.v"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text(derivation, parts)[0], encoding="utf-8")
     lemmas, seconds = judge(derivation, parts, coqc, timeout)
-    verdict = CERTIFIED if all(r.verdict == CERTIFIED for r in lemmas) else REJECTED
-    return Certificate(name, path, lemmas, seconds, verdict)
+    lemmas += [LemmaResult(u.name, u.title, UNSUPPORTED, message=u.reason) for u in unstated]
+    verdicts = {lemma.verdict for lemma in lemmas}
+    verdict = (
+        REJECTED if REJECTED in verdicts else UNSUPPORTED if UNSUPPORTED in verdicts else CERTIFIED
+    )
+    reason = f"{len(unstated)} step(s) have no Coq statement" if unstated else ""
+    return Certificate(derivation.name, path, lemmas, seconds, verdict, reason)
+
+
+def certify_file(
+    text: str,
+    source: str,
+    directory: str | Path,
+    limits: Limits | None = USER_LIMITS,
+    timeout: float = COQC_TIMEOUT,
+) -> Certificate:
+    """A derivation file's text (``bce-check check``'s format, its ``name:`` naming the
+    certificate): read, checked by SymPy and turned into statements in a worker process
+    under ``limits`` (LimitExceeded past them), then judged by coqc."""
+    coqc_path()
+    derivation, prepared = _limited(_file_job, text, source, limits=limits)
+    return certify_prepared(derivation, prepared, directory, timeout)
+
+
+def certify_expression(
+    expression: str,
+    wrt: str,
+    where: Sequence[str],
+    directory: str | Path,
+    name: str = "derived",
+    limits: Limits | None = USER_LIMITS,
+    timeout: float = COQC_TIMEOUT,
+) -> Certificate:
+    """d/d``wrt`` of ``expression`` as ``derive`` builds it (``where``: its domains, which
+    become the lemmas' hypotheses), certified as ``certify_file`` certifies a file."""
+    coqc_path()
+    job = (_expression_job, expression, wrt, tuple(where), name)
+    derivation, prepared = _limited(*job, limits=limits)
+    return certify_prepared(derivation, prepared, directory, timeout)
+
+
+def _limited(job, *args, limits: Limits | None):
+    return job(*args) if limits is None else run_limited(job, *args, limits=limits)
+
+
+def _file_job(text: str, source: str) -> tuple[Derivation, Prepared]:
+    derivation = read_derivation(text, source)
+    derivation.proof  # noqa: B018 (the verdicts, computed here under the limits)
+    return derivation, prepare(derivation)
+
+
+def _expression_job(expression, wrt, where, name) -> tuple[Derivation, Prepared]:
+    from derivations.derive import build
+
+    derivation = build(expression, wrt, where, name)
+    derivation.proof  # noqa: B018
+    return derivation, prepare(derivation)
 
 
 def certify_many(

@@ -25,10 +25,11 @@ from sympy import Abs, Add, FiniteSet, Float, Interval, Rational, S, Symbol, exp
 import derivations
 from bce_check import certify as cert
 from bce_check._coq import STRATEGIES, coq
+from bce_check._coq_logs import canonical
 from bce_check._coq_statements import closed_form_statements, step_statements
 from bce_check.cli import main
 from derivations.errors import ExpressionError
-from derivations.functions import sigmoid, to_exp_form
+from derivations.functions import sigmoid, softplus, to_exp_form
 
 NO_COQ = shutil.which("coqc") is None
 needs_coq = pytest.mark.skipif(
@@ -198,23 +199,53 @@ def _point(statement, rng: random.Random) -> dict:
         elif domain == S.Reals:
             values[key] = rng.uniform(-REAL_RANGE, REAL_RANGE)
         elif isinstance(domain, Interval):
-            values[key] = rng.uniform(float(domain.start), min(float(domain.end), REAL_RANGE))
+            low = max(float(domain.start), -REAL_RANGE)
+            values[key] = rng.uniform(low, min(float(domain.end), REAL_RANGE))
         elif isinstance(domain, FiniteSet):
             values[key] = float(rng.choice(sorted(domain)))
     return {s: mpmath.mpf(values[s]) for s in statement.symbols}
 
 
-def _statements(name: str):
-    derivation = derivations.get(name)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+USER_FILES = sorted(p.name for p in EXAMPLES.glob("*.deriv"))
+FOCAL = "-p·(1 - σ(u))^γ·log(σ(u)) - (1 - p)·σ(u)^γ·log(1 - σ(u))"
+FOCAL_WHERE = ["p in [0, 1]", "γ >= 0"]
+
+
+def _derivation(target: str):
+    """A catalogue name, an example file (*.deriv), "derive focal" or "derive u^γ" (a real
+    power stated where its base is positive): its Derivation."""
+    if target.endswith(".deriv"):
+        return derivations.load(EXAMPLES / target, limits=None)
+    if target == "derive focal":
+        return derivations.derive(FOCAL, "u", FOCAL_WHERE, name="focal_derived", limits=None)
+    if target == "derive u^γ":
+        return derivations.derive("u^γ", "u", ["γ >= 0"], name="power", limits=None)
+    return derivations.get(target)
+
+
+def _statements(target: str):
+    derivation = _derivation(target)
     statements = step_statements(derivation) + closed_form_statements(derivation)
     source = cert.text(derivation, cert.blocks(derivation))[0]
     return statements, source
 
 
-@pytest.mark.parametrize("name", SUPPORTED)
-def test_every_statement_read_back_from_the_file_equals_its_sympy_sides(name):
-    statements, source = _statements(name)
-    rng = random.Random(name)
+def _point_where(statement, hypotheses, rng: random.Random) -> dict:
+    """A random point of the domain where the hypotheses hold (a condition 0 < a of a real
+    power a^y may exclude part of it)."""
+    for _ in range(100):
+        point = _point(statement, rng)
+        env = {str(coq(s)): v for s, v in point.items()}
+        if all(h(env) for h in hypotheses):
+            return point
+    raise AssertionError(f"{statement.name}: no point in 100 where the hypotheses hold")
+
+
+@pytest.mark.parametrize("target", [*SUPPORTED, *USER_FILES, "derive focal", "derive u^γ"])
+def test_every_statement_read_back_from_the_file_equals_its_sympy_sides(target):
+    statements, source = _statements(target)
+    rng = random.Random(target)
     for statement in statements:
         found = re.search(rf"(?:Lemma|Theorem) {statement.name} :\n  (.*)\.\n", source)
         assert found, f"{statement.name} is not in the file"
@@ -225,12 +256,43 @@ def test_every_statement_read_back_from_the_file_equals_its_sympy_sides(name):
         ]
         with mpmath.workdps(DPS):
             for _ in range(POINTS):
-                point = _point(statement, rng)
+                point = _point_where(statement, hypotheses, rng)
                 env = {str(coq(s)): v for s, v in point.items()}
-                assert all(h(env) for h in hypotheses), f"{statement.name}: hypothesis false"
                 for coq_side, sympy_side in zip((left, right), sympy_sides, strict=True):
                     a, b = coq_side(env), sympy_side(*point.values())
                     assert abs(a - b) <= TOLERANCE * max(1, abs(b)), (statement.name, a, b)
+
+
+def test_user_domains_are_the_lemmas_hypotheses():
+    """--where p in [0, 1], γ >= 0, w > 0, α in (0, 1): 0 <= p <= 1, 0 <= γ, 0 < w, …"""
+    _, source = _statements("derive focal")
+    assert "forall p γ : R, 0 <= p <= 1 -> 0 <= γ -> forall u : R, is_derive" in source
+    derivation = derivations.derive(
+        "w·α·log(1 + exp(u))", "u", ["w > 0", "α in (0, 1)"], limits=None
+    )
+    (main,) = closed_form_statements(derivation)
+    assert main.hypotheses == ("0 < w", "0 < α < 1")
+
+
+def test_a_real_power_of_a_base_not_positive_is_stated_where_the_base_is_positive():
+    """Coq's Rpower a y is e^{y·ln a}: the real power only for a > 0, so u^γ is stated at
+    the points u > 0, and σ(u)^γ (σ > 0 everywhere) for every u."""
+    power = derivations.derive("u^γ", "u", ["γ >= 0"], limits=None)
+    (main,) = closed_form_statements(power)
+    assert main.conditions == ("0 < u",)
+    assert "forall u : R, 0 < u -> is_derive (fun u => Rpower u γ)" in main.proposition()
+    (focal,) = closed_form_statements(_derivation("derive focal"))
+    assert focal.conditions == ()
+
+
+def test_a_step_without_a_coq_form_is_reported_unsupported_with_the_reason():
+    text = "name: hyperbolic\nL(u) = u^2\n = u^2 + cosh(u)^2 - sinh(u)^2 - 1\nL'(u) = 2·u\n"
+    derivation = derivations.load(text, limits=None)
+    parts, unstated = cert.prepare(derivation)
+    # step 3 differentiates step 2's form, cosh included; the closed form, the definition's
+    assert [u.name for u in unstated] == ["hyperbolic_step_2", "hyperbolic_step_3"]
+    assert all("cosh" in u.reason and "no Coq translation" in u.reason for u in unstated)
+    assert [b.name for b in parts] == ["hyperbolic_closed_form"]
 
 
 def test_the_printer_writes_the_textbook_forms():
@@ -339,3 +401,100 @@ def test_certify_name_of_an_unsupported_derivation_exits_2_with_the_reason(capsy
     assert main(["certify", "l1_regularised_gradient", "-o", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "not differentiable at 0" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def user_certified(tmp_path_factory):
+    """`certify --file examples/focal.deriv` and `certify --expr e^u − y·u`, with --json,
+    run once each: ({"file"|"expr": (exit code, report)}, directory)."""
+    directory = tmp_path_factory.mktemp("user-certificates")
+    targets = {
+        "file": ["--file", str(EXAMPLES / "focal.deriv")],
+        "expr": ["--expr", "exp(u) - y·u", "--wrt", "u", "--where", "y >= 0", "--name", "rate"],
+    }
+    runs = {}
+    for kind, arguments in targets.items():
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = main(["certify", *arguments, "-o", str(directory), "--json"])
+        runs[kind] = code, json.loads(out.getvalue())
+    return runs, directory
+
+
+@needs_coq
+def test_a_derivation_file_is_certified_end_to_end(user_certified):
+    (code, report), directory = user_certified[0]["file"], user_certified[1]
+    assert code == 0 and report["ok"]
+    (focal,) = report["certificates"]
+    assert focal["verdict"] == "certified" and focal["file"] == str(directory / "focal.v")
+    lemmas = {lemma["name"]: lemma for lemma in focal["lemmas"]}
+    assert set(lemmas) == {"focal_step_2", "focal_step_3", "focal_closed_form"}
+    assert all(lemma["verdict"] == "certified" for lemma in lemmas.values())
+    assert {lemma["strategy"] for lemma in lemmas.values()} <= {s.name for s in STRATEGIES}
+    source = (directory / "focal.v").read_text()
+    assert "forall p γ : R, 0 <= p <= 1 -> 0 <= γ -> forall u : R, is_derive" in source
+
+
+@needs_coq
+def test_an_expression_is_certified_with_its_domain_as_hypothesis(user_certified):
+    (code, report), directory = user_certified[0]["expr"], user_certified[1]
+    assert code == 0 and report["certificates"][0]["verdict"] == "certified"
+    source = (directory / "rate.v").read_text()
+    assert "Theorem rate_closed_form :\n  forall y : R, 0 <= y -> forall u : R, is_derive" in source
+
+
+@needs_coq
+def test_nothing_is_admitted_in_a_users_certificate(user_certified):
+    _, directory = user_certified
+    files = sorted(Path(directory).glob("*.v"))
+    assert [f.name for f in files] == ["focal.v", "rate.v"]
+    for path in files:
+        for word in cert.FORBIDDEN:
+            assert not re.search(rf"\b{word}\b", path.read_text()), (path.name, word)
+
+
+@needs_coq
+def test_a_wrong_step_in_a_file_is_rejected_by_coqc_with_its_message(tmp_path, capsys):
+    text = (EXAMPLES / "poisson.deriv").read_text()
+    wrong = text.replace("L'(u) = e^u - y ", "L'(u) = e^u + y ")
+    assert wrong != text
+    (tmp_path / "wrong.deriv").write_text(wrong)
+    code = main(["certify", "--file", str(tmp_path / "wrong.deriv"), "-o", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "poisson_log_rate_gradient: rejected" in out
+    step = out.split("✗ poisson_log_rate_gradient_step_2", 1)[1]
+    assert step.split("\n")[1].strip().startswith("Coq: Error")  # Coq's message, quoted
+
+
+def test_a_files_path_given_as_name_is_refused_pointing_to_file(capsys):
+    assert main(["certify", str(EXAMPLES / "focal.deriv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--file {EXAMPLES / 'focal.deriv'}" in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--all", "--file", "x.deriv"], "got --all and --file"),
+        ([], "got none"),
+        (["sigmoid_derivative", "--wrt", "u"], "--wrt, --where and --name go with --expr"),
+        (["--expr", "u^2"], "--expr needs --wrt"),
+    ],
+)
+def test_certify_takes_exactly_one_target(arguments, message, capsys):
+    assert main(["certify", *arguments]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_logarithms_are_written_in_one_basis_and_a_log_of_no_positive_form_is_left():
+    """ln(1 − σ(u)), ln σ(u), softplus(−u) in the basis u, ln(1 + eᵘ) (σ(u) = eᵘ/(1 + eᵘ));
+    ln u has no positive form (u may be ≤ 0), so no rewrite is made for it."""
+    u = Symbol("u", real=True)
+    atoms = [log(1 - sigmoid(u)), log(sigmoid(u)), softplus(-u), log(u)]
+    forms = {atom: text for atom, (text, _) in canonical(atoms, set()).items()}
+    assert forms == {
+        log(1 - sigmoid(u)): "- ln (1 + exp u)",
+        log(sigmoid(u)): "u - ln (1 + exp u)",
+        softplus(-u): "- u + ln (1 + exp u)",
+    }
