@@ -130,6 +130,30 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+@contextlib.contextmanager
+def _main_left_alone(context: multiprocessing.context.BaseContext):
+    """Start a fork-server worker without re-importing the caller's ``__main__``.
+
+    multiprocessing re-runs the main script (or module) in a non-forked worker, so that
+    functions defined there unpickle; ``run_limited`` only runs module-level functions of
+    ``derivations``, and re-running the script would fail from stdin or a notebook and
+    re-execute an unguarded script's top level.  Hiding ``__file__``/``__spec__`` while
+    the worker starts leaves ``__main__`` alone (multiprocessing.spawn.get_preparation_data).
+    """
+    main = sys.modules.get("__main__")
+    if context.get_start_method() == "fork" or main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 def _end(worker: multiprocessing.process.BaseProcess) -> None:
     """Kill the worker's process group (a no-op once it is gone) and reap the worker."""
     if worker.pid is None:  # never started
@@ -187,7 +211,8 @@ def run_limited(
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(target=_worker, args=(sender, function, args, kwargs, limits))
     try:
-        worker.start()
+        with _main_left_alone(context):
+            worker.start()
         sender.close()
         if not wait([receiver, worker.sentinel], timeout=limits.seconds):
             raise LimitExceeded("time", limits.seconds)

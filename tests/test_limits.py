@@ -166,3 +166,19 @@ def test_a_fork_server_is_used_once_jax_is_imported(monkeypatch):
 def test_limits_out_of_range_are_refused(limits, message):
     with pytest.raises(DomainError, match=message):
         Limits(**limits)
+
+
+def test_a_script_read_from_stdin_can_use_the_fork_server():
+    # with JAX imported the worker comes from a fork server, which would re-run the
+    # caller's __main__ ('<stdin>' here: no such file) unless run_limited leaves it alone
+    script = (
+        "import jax, sys\n"
+        "from derivations._limits import run_limited\n"
+        "from derivations._parse import parse\n"
+        "print(run_limited(parse, 'u + 1') == parse('u + 1'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
