@@ -4,13 +4,22 @@ The SymPy half (``code``: the emitted JAX module, its analytic twin for complex 
 the scale, the domains as data) runs where the SymPy work on user input runs, under
 the limits; the numeric half (``problem``, ``run``) runs in the parent on that text.
 
-The scale of a user's closed form is per point: s(x) = Σ_i |t_i(x)| over the terms
-t_i of its stable form with every σ factor replaced by its bound 1, the size of the
-terms the closed form and autodiff of the definition are computed from (the harness's
-tolerance model, harness.py; autodiff of σ computes σ' as σ·(1 − σ), with an absolute
-error of ε in 1 − σ that the other factors of the term multiply).  σ(u) − p gives
-1 + p, e^u − y gives e^u + y (judged relative to e^u, not to the largest value seen
-on the first chunk), the focal loss's γ·σ(u)·(1 − σ(u))^γ·log σ(u) gives γ·|log σ(u)|.
+The scale of a user's closed form is per point: s(x) = B(c) + B(d), bounds on the size
+of the terms the closed form c and autodiff of the definition are computed from (the
+harness's tolerance model, harness.py), d being the definition's derivative by the
+chain rule, unsimplified, as autodiff computes it (autodiff of σ computes σ' as
+σ·(1 − σ), with an absolute error of ε in 1 − σ that the other factors multiply;
+σ log σ + (1 − σ) log(1 − σ) has the derivative σ'·(log σ − log(1 − σ)), whose two
+logs of size 0.69 cancel at u = 0 where c = u·σ(u)·σ(−u) is exact).
+B is built from the expression: B(a + b) = B(a) + B(b), B(a·b) = B(a)·B(b),
+B(a^n) = B(a)^n for n > 0, B(σ(x)) = B(1 − σ(x)) = B(σ(x) − 1) = 1 (all in (0, 1)), and
+|e| for anything else (a number, a symbol, log σ(u), e^u, a negative power).  c is
+taken in the stable form emit computes; d as SymPy writes it, before any rewrite
+could cancel its terms (the stable form of d above is u·σ(u)·σ(−u)).  σ(u) − p
+gives 1 + p, e^u − y gives e^u + y (judged relative to e^u, not to the largest value
+seen on the first chunk), the focal loss's γ·σ(u)·(1 − σ(u))^γ·log σ(u) gives
+γ·|log σ(u)|, (σ(u) − y)² gives (1 + y)² where |(σ(u) − y)²| would be 0 at u = 40,
+y = 1 (a tolerance of 0 for a value computed from terms of size 1).
 """
 
 from __future__ import annotations
@@ -35,14 +44,11 @@ class Code:
     domains: tuple[tuple, ...]
     wrt: str
     order: int
+    note: str = ""  # the derivation's notes (|x| has no derivative at 0), said in the report
 
 
 def code(derivation: Derivation) -> Code:
     """The emitted JAX code of the main closed form and what goes with it (SymPy work)."""
-    from sympy import Abs, Add
-
-    from derivations.functions import sigmoid
-
     from ._printers import PRINTERS
     from ._stable import stable_form
     from .emit import NOT_ANALYTIC, _dimensions, _module_source, arguments, emit
@@ -52,15 +58,17 @@ def code(derivation: Derivation) -> Code:
     analytic = None
     if not stable_form(form.function).has(*NOT_ANALYTIC):
         analytic = _module_source(derivation, "analytic")
-    rhs = stable_form(form.rhs)
-    bounds = {e: 1 for e in rhs.atoms(sigmoid)}  # 0 < σ < 1: each σ factor at most 1
-    scale = Add(*[Abs(t.xreplace(bounds)) for t in Add.make_args(rhs)])
+    chain_rule = form.function.diff(*form.wrt) if form.wrt else form.function
+    scale = bound(stable_form(form.rhs)) + bound(chain_rule)
     args = arguments(derivation)
-    printed = PRINTERS["jax"](_dimensions(derivation)).doprint(scale)
-    scale_source = (
-        "import builtins\nimport jax\nimport jax.numpy\n\n\n"
-        f"def scale({', '.join(args)}):\n    return {printed}\n"
-    )
+    printer = PRINTERS["jax"](_dimensions(derivation))
+    printed = printer.doprint(scale)  # first: it records the helpers the text calls
+    blocks = [
+        "import builtins\nimport jax\nimport jax.numpy",
+        *printer.helper_sources(),
+        f"def scale({', '.join(args)}):\n    return {printed}",
+    ]
+    scale_source = "\n\n\n".join(blocks) + "\n"
     return Code(
         name=emitted.forms[0].name,
         jax_source=emitted.source,
@@ -70,7 +78,41 @@ def code(derivation: Derivation) -> Code:
         domains=tuple(describe(derivation.domains[a]) for a in derivation.arguments),
         wrt=emitted.forms[0].wrt[0] if form.wrt else args[0],  # an identity: order 0
         order=len(form.wrt),
+        note="; ".join(derivation.notes),
     )
+
+
+def bound(expr):
+    """B(expr), the size of the terms expr is computed from (see the module docstring).
+
+    A leaf is written in its stable form (log σ(u) as −softplus(−u)), so that its size
+    is finite wherever the leaf is.
+    """
+    from sympy import Abs, Add, Mul, Pow
+
+    from derivations.functions import sigmoid
+
+    from ._stable import stable_form
+
+    def unit(e) -> bool:  # σ(x), 1 − σ(x), σ(x) − 1: each in (−1, 1)
+        if isinstance(e, sigmoid):
+            return True
+        if not e.is_Add or len(e.args) != 2:
+            return False
+        number, other = sorted(e.args, key=lambda t: not t.is_number)
+        return (number == 1 and isinstance(-other, sigmoid)) or (
+            number == -1 and isinstance(other, sigmoid)
+        )
+
+    if unit(expr):
+        return 1
+    if expr.is_Add:
+        return Add(*[bound(t) for t in expr.args])
+    if expr.is_Mul:
+        return Mul(*[bound(t) for t in expr.args])
+    if isinstance(expr, Pow) and expr.exp.is_positive:
+        return Pow(bound(expr.base), expr.exp)
+    return Abs(stable_form(expr))
 
 
 def problem(code_: Code):
@@ -91,6 +133,7 @@ def problem(code_: Code):
         scale=_load(code_.scale_source, code_.name)["scale"],
         analytic_f=analytic,
         order=code_.order,
+        note=code_.note,
     )
 
 

@@ -22,13 +22,15 @@ free coordinates of a point on the probability simplex), an object with
 
 from __future__ import annotations
 
+import builtins
 import random
 from collections.abc import Callable, Mapping
 from enum import Enum
 
 import mpmath
-from sympy import Basic, FiniteSet, Interval, Rational, S, Symbol, lambdify
+from sympy import Basic, FiniteSet, Interval, Rational, S, Symbol, lambdify, preorder_traversal
 from sympy.matrices import MatrixBase
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from ._mpmath import program
 from ._verdicts import FAILED, INCONCLUSIVE, NUMERIC_ONLY, Check
@@ -46,6 +48,7 @@ REAL_RANGE = 8.0  # reals are drawn uniformly from [-8, 8], see PRECISIONS
 # What evaluating a correct program at a point may raise: 1/0, log or a power outside
 # its domain (mpmath: ValueError), a value too large for an int exponent.
 POINT_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
+UNPRINTABLE = {"Derivative", "Subs", "Integral", "Limit"}  # nodes with no numeric value
 
 
 class _Outcome(Enum):
@@ -117,12 +120,36 @@ def _values(both: Callable, point: list, dps: int) -> list:
         return [v if isinstance(v, mpmath.mpc) else mpmath.mpc(v) for v in values]
 
 
+class Unevaluable(Exception):
+    """The sides use a function mpmath cannot evaluate (DiracDelta, an undefined f(x))."""
+
+
+def _mpmath_function(elements: list[Basic], symbols: list[Symbol]) -> Callable:
+    """``lambdify`` to mpmath, refusing (Unevaluable, naming them) functions it does not know.
+
+    lambdify prints an unknown function by its name and leaves the name unbound, so that
+    calling the result would raise NameError; the names the generated code reads and its
+    namespace does not hold are exactly those functions.
+    """
+    try:
+        function = lambdify(symbols, elements, "mpmath")
+    except PrintMethodNotImplementedError:  # an unevaluated Derivative, Subs, …
+        unknown = {type(n).__name__ for e in elements for n in preorder_traversal(e)}
+        found = sorted(unknown & UNPRINTABLE) or ["an unknown node"]
+        raise Unevaluable(", ".join(found)) from None
+    names = function.__code__.co_names
+    unknown = [n for n in names if n not in function.__globals__ and not hasattr(builtins, n)]
+    if unknown:
+        raise Unevaluable(", ".join(sorted(unknown)))
+    return function
+
+
 class _Sides:
     """Both sides of an equality as one program: plain values, and intervals on demand."""
 
     def __init__(self, elements: list[Basic], symbols: list[Symbol], split: int) -> None:
         self.elements, self.symbols, self.split = elements, symbols, split
-        self.values = program(elements, symbols) or lambdify(symbols, elements, "mpmath")
+        self.values = program(elements, symbols) or _mpmath_function(elements, symbols)
         self._intervals: Callable | bool | None = False  # False: not built yet
 
     def intervals(self) -> Callable | None:
@@ -197,7 +224,12 @@ def numeric_agreement(a: Basic, b: Basic, domains: Mapping[Symbol, object], seed
     if missing:
         raise DomainError(f"no domain declared for {', '.join(map(str, missing))}")
     left, right = _elements(a), _elements(b)
-    sides = _Sides([*left, *right], symbols, len(left))
+    try:
+        sides = _Sides([*left, *right], symbols, len(left))
+    except Unevaluable as error:
+        return Check(
+            INCONCLUSIVE, f"cannot evaluate {error} numerically (no mpmath function for it)"
+        )
     rng = random.Random(seed)
     agreed = unsettled = 0
     for _ in range(3 * NUMERIC_POINTS):

@@ -21,14 +21,16 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterable
 
-from sympy import Add, Basic, Derivative, Function, S, Symbol
+from sympy import Abs, Add, Basic, Derivative, DiracDelta, Function, Heaviside, S, Symbol, sign
 
 from ._limits import Limits, run_limited
 from ._parse import parse
 from ._proof import ClosedForm, Derivation, Step
-from ._recognise import recognise, rules_used, shortest, stable
+from ._real import check_real
+from ._recognise import recognise, reflect, rules_used, shortest, stable
 from ._where import check_names, domains_from
 from .errors import DomainError, ExpressionError
+from .functions import sigmoid
 
 # Names an emitted module uses for itself: a parameter of that name would hide them.
 RESERVED = frozenset({"numpy", "jax", "builtins", "math"})
@@ -124,6 +126,7 @@ def build(
     definition = parse(text)
     u = _variable(definition, wrt)
     domains = symbol_domains([definition], list(where), u.name)
+    check_real(definition, domains, u)
     loss = Function("L")(u)
     steps = [Step(definition, lhs=loss, rule="definition")]
     recognised = recognise(definition)
@@ -134,11 +137,14 @@ def build(
         steps.append(Step(stable_form, rule="stable form: " + "; ".join(fired)))
     function = steps[-1].expr
     derivative = function.diff(u)
+    _refuse_distributions(function, derivative, u)
     rules = ", ".join(rules_used(function, u)) or "constant"
-    steps.append(Step(derivative, lhs=Derivative(loss, u), rule=f"differentiate: {rules}"))
-    closed = _ordered(shortest(derivative), u)
+    shown = _ordered(derivative, u)
+    steps.append(Step(shown, lhs=Derivative(loss, u), rule=f"differentiate: {rules}"))
+    closed = reflect(shortest(derivative))
     if closed != derivative:
-        steps.append(Step(closed, rule="simplify: σ(−x) = 1 − σ(x), expand, collect"))
+        rule = "σ(−x) = 1 − σ(x), expand, collect" if closed.has(sigmoid) else "expand, collect"
+        steps.append(Step(_ordered(closed, u), rule=f"simplify: {rule}"))
     return Derivation(
         name=name,
         title=title or f"L'({u}) for L({u}) = {text.strip()}",
@@ -146,5 +152,29 @@ def build(
         domains=domains,
         wrt=(u,),
         steps=tuple(steps),
-        closed_forms=(ClosedForm(Derivative(loss, u), closed, definition, (u,)),),
+        notes=_kinks(function, u),
+        closed_forms=(ClosedForm(Derivative(loss, u), steps[-1].expr, definition, (u,)),),
+    )
+
+
+def _refuse_distributions(function: Basic, derivative: Basic, u: Symbol) -> None:
+    """ExpressionError when d/du brings a distribution (sign(g)' = 2·δ(g)·g'): no function."""
+    if not derivative.has(DiracDelta, Heaviside, Derivative):
+        return
+    jumps = sorted({str(e) for e in function.atoms(sign) if e.has(u)}) or [str(function)]
+    raise ExpressionError(
+        f"the derivative of {', '.join(jumps)} along {u} is a Dirac delta, not a function: "
+        "sign(x) jumps at x = 0 (no derivative there) and is constant elsewhere; write the "
+        "loss without sign of an expression in "
+        f"{u} (|x| is fine: its derivative sign(x) is used where x ≠ 0)"
+    )
+
+
+def _kinks(function: Basic, u: Symbol) -> tuple[str, ...]:
+    """A note per |g| with g depending on u: L' is its derivative where g ≠ 0 only."""
+    kinks = sorted({e.args[0] for e in function.atoms(Abs) if e.has(u)}, key=str)
+    return tuple(
+        f"|{g}| has no derivative where {g} = 0: the closed form uses sign({g}), "
+        f"the derivative where {g} ≠ 0 (almost everywhere), and 0 at {g} = 0"
+        for g in kinks
     )
