@@ -21,7 +21,19 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterable
 
-from sympy import Abs, Add, Basic, Derivative, DiracDelta, Function, Heaviside, S, Symbol, sign
+from sympy import (
+    Abs,
+    Add,
+    Basic,
+    Derivative,
+    DiracDelta,
+    Function,
+    Heaviside,
+    S,
+    Symbol,
+    sign,
+    tanh,
+)
 
 from ._limits import Limits, run_limited
 from ._parse import parse
@@ -75,10 +87,11 @@ def _variable(expr: Basic, wrt: str) -> Symbol:
 
 
 def _ordered(expr: Basic, u: Symbol) -> Basic:
-    """A sum with the terms in u first (σ(u) − p, not −p + σ(u)), kept as written."""
+    """A sum with a positive term first, terms in u before the others (σ(u) − p, not
+    −p + σ(u); 1 − tanh(u)², not −tanh(u)² + 1), kept as written."""
     if not expr.is_Add:
         return expr
-    terms = sorted(expr.args, key=lambda t: (not t.has(u), t.could_extract_minus_sign()))
+    terms = sorted(expr.args, key=lambda t: (t.could_extract_minus_sign(), not t.has(u)))
     return Add(*terms, evaluate=False)
 
 
@@ -143,8 +156,7 @@ def build(
     steps.append(Step(shown, lhs=Derivative(loss, u), rule=f"differentiate: {rules}"))
     closed = reflect(shortest(derivative))
     if closed != derivative:
-        rule = "σ(−x) = 1 − σ(x), expand, collect" if closed.has(sigmoid) else "expand, collect"
-        steps.append(Step(_ordered(closed, u), rule=f"simplify: {rule}"))
+        steps.append(Step(_ordered(closed, u), rule=f"simplify: {_simplified(derivative, closed)}"))
     return Derivation(
         name=name,
         title=title or f"L'({u}) for L({u}) = {text.strip()}",
@@ -155,6 +167,15 @@ def build(
         notes=_kinks(function, u),
         closed_forms=(ClosedForm(Derivative(loss, u), steps[-1].expr, definition, (u,)),),
     )
+
+
+def _simplified(derivative: Basic, closed: Basic) -> str:
+    """The rules the simplify step used, named."""
+    if closed.has(tanh) and not derivative.has(tanh):
+        return "sinh(x)/cosh(x) = tanh(x)"
+    if closed.has(sigmoid):
+        return "σ(−x) = 1 − σ(x), expand, collect"
+    return "expand, collect"
 
 
 def _refuse_distributions(function: Basic, derivative: Basic, u: Symbol) -> None:
