@@ -19,6 +19,7 @@ checker's, never assumed.
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Iterable
 
 from sympy import (
@@ -76,8 +77,14 @@ def symbol_domains(
     return {s: declared.get(s.name, S.Reals) for s in ordered}
 
 
-def _variable(expr: Basic, wrt: str) -> Symbol:
+def _variable(expr: Basic, wrt: str, written: str) -> Symbol:
     names = {s.name: s for s in expr.free_symbols}
+    named = isinstance(wrt, str) and re.search(rf"(?<!\w){re.escape(wrt)}(?!\w)", written)
+    if named and wrt not in names:
+        raise DomainError(
+            f"the loss does not depend on {wrt}: it reads as {expr} once SymPy has evaluated "
+            f"it ({written.strip()!r}), so its derivative along {wrt} is 0"
+        )
     if not isinstance(wrt, str) or wrt not in names:
         raise DomainError(
             f"wrt={wrt!r} is not a symbol of the expression; its symbols: "
@@ -137,7 +144,7 @@ def build(
     """The Derivation ``derive`` returns, built in this process, its proof not yet run."""
     check_identifier(name, "name")
     definition = parse(text)
-    u = _variable(definition, wrt)
+    u = _variable(definition, wrt, text)
     domains = symbol_domains([definition], list(where), u.name)
     check_real(definition, domains, u)
     loss = Function("L")(u)
@@ -151,7 +158,7 @@ def build(
     function = steps[-1].expr
     derivative = function.diff(u)
     _refuse_distributions(function, derivative, u)
-    rules = ", ".join(rules_used(function, u)) or "constant"
+    rules = ", ".join(rules_used(function, u)) or "x' = 1"  # function is u itself
     shown = _ordered(derivative, u)
     steps.append(Step(shown, lhs=Derivative(loss, u), rule=f"differentiate: {rules}"))
     closed = reflect(shortest(derivative))

@@ -103,3 +103,13 @@ def test_cli_check_of_a_missing_file_exits_2(tmp_path, capsys):
 def test_cli_prove_deriv_of_a_matrix_derivation_exits_2(capsys):
     assert main(["prove", "batch_gradient", "--format", "deriv"]) == 2
     assert "scalar" in capsys.readouterr().err
+
+
+def test_cli_check_of_a_sign_derivative_is_inconclusive_naming_dirac_delta(tmp_path, capsys):
+    # d/du of u·sign(u) holds a DiracDelta: once a NameError traceback from the witness
+    path = tmp_path / "sign.deriv"
+    path.write_text("L(u) = u·sign(u)\nL'(u) = sign(u)\n")
+    assert main(["check", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "cannot evaluate DiracDelta numerically" in captured.out
+    assert "verdict: inconclusive" in captured.out and "Traceback" not in captured.err
