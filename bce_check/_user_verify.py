@@ -10,7 +10,9 @@ harness's tolerance model, harness.py), d being the definition's derivative by t
 chain rule, unsimplified, as autodiff computes it (autodiff of σ computes σ' as
 σ·(1 − σ), with an absolute error of ε in 1 − σ that the other factors multiply;
 σ log σ + (1 − σ) log(1 − σ) has the derivative σ'·(log σ − log(1 − σ)), whose two
-logs of size 0.69 cancel at u = 0 where c = u·σ(u)·σ(−u) is exact).
+logs of size 0.69 cancel at u = 0 where c = u·σ(u)·σ(−u) is exact).  Where B(d) is
+not finite (e^u·(1 + e^u)^−1 at u = 800: d's terms overflow), autodiff does not compute
+them either (it differentiates the stable form emit writes), and s = B(c).
 B is built from the expression: B(a + b) = B(a) + B(b), B(a·b) = B(a)·B(b),
 B(a^n) = B(a)^n for n > 0, B(σ(x)) = B(1 − σ(x)) = B(σ(x) − 1) = 1 (all in (0, 1)), and
 |e| for anything else (a number, a symbol, log σ(u), e^u, a negative power).  c is
@@ -62,14 +64,15 @@ def code(derivation: Derivation) -> Code:
     if not stable_form(form.function).has(*NOT_ANALYTIC):
         analytic = _module_source(derivation, "analytic")
     chain_rule = form.function.diff(*form.wrt) if form.wrt else form.function
-    scale = bound(stable_form(form.rhs)) + bound(chain_rule)
+    closed, chained = bound(stable_form(form.rhs)), bound(chain_rule)
     args = arguments(derivation)
     printer = PRINTERS["jax"](_dimensions(derivation))
-    printed = printer.doprint(scale)  # first: it records the helpers the text calls
+    closed, chained = printer.doprint(closed), printer.doprint(chained)  # records helpers
     blocks = [
         "import builtins\nimport jax\nimport jax.numpy",
         *printer.helper_sources(),
-        f"def scale({', '.join(args)}):\n    return {printed}",
+        f"def scale({', '.join(args)}):\n    chained = {chained}\n"
+        f"    return {closed} + jax.numpy.where(jax.numpy.isfinite(chained), chained, 0)",
     ]
     scale_source = "\n\n\n".join(blocks) + "\n"
     return Code(

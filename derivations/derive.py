@@ -201,8 +201,9 @@ def _refuse_distributions(function: Basic, derivative: Basic, u: Symbol) -> None
 def _kinks(function: Basic, u: Symbol) -> tuple[str, ...]:
     """A note per |g| with g depending on u: L' is its derivative where g ≠ 0 only."""
     kinks = sorted({e.args[0] for e in function.atoms(Abs) if e.has(u)}, key=str)
+    shown = [str(g).replace("sigmoid", "σ").replace("**", "^").replace("*", "·") for g in kinks]
     return tuple(
         f"|{g}| has no derivative where {g} = 0: the closed form uses sign({g}), "
         f"the derivative where {g} ≠ 0 (almost everywhere), and 0 at {g} = 0"
-        for g in kinks
+        for g in shown
     )
