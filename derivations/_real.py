@@ -22,7 +22,7 @@ import random
 from collections.abc import Mapping
 
 import mpmath
-from sympy import Basic, FiniteSet, Interval, S, Symbol
+from sympy import Basic, FiniteSet, Interval, S, Symbol, preorder_traversal
 
 from ._mpmath import program
 from ._numeric import POINT_ERRORS, Unevaluable, _mpmath_function, _sample
@@ -59,33 +59,51 @@ def _shown(symbols: list[Symbol], point: list) -> str:
     return ", ".join(f"{s} = {float(v):.6g}" for s, v in zip(symbols, point, strict=True))
 
 
+def _evaluator(expr: Basic, symbols: list[Symbol]):
+    exp_form = to_exp_form(expr)
+    try:
+        return program([exp_form], symbols) or _mpmath_function([exp_form], symbols)
+    except Unevaluable as error:
+        raise ExpressionError(f"cannot evaluate {error} in the loss numerically") from None
+
+
+def _problem(evaluate, point: list) -> str | None:
+    """ "is not finite", "is not real" or None: the value of ``evaluate`` at ``point``."""
+    with mpmath.workdps(WORKING_DPS):
+        try:
+            value = mpmath.mpmathify(evaluate(*[mpmath.mpf(v) for v in point])[0])
+        except POINT_ERRORS:
+            return "is not finite"
+        if not mpmath.isfinite(value):
+            return "is not finite"
+        tiny = mpmath.mpf(10) ** (-WORKING_DPS // 2) * max(1, abs(value))
+        return "is not real" if abs(mpmath.im(value)) > tiny else None
+
+
+def _culprit(definition: Basic, symbols: list[Symbol], point: list) -> str:
+    """The smallest part of the loss that already has the problem at ``point``."""
+    parts = sorted(
+        {e for e in preorder_traversal(definition) if not e.is_Atom}, key=lambda e: e.count_ops()
+    )
+    for part in parts:
+        what = _problem(_evaluator(part, symbols), point)
+        if what is not None:
+            shown = str(part).replace("sigmoid", "σ").replace("**", "^").replace("*", "·")
+            return f"{shown} {what}"
+    return "the loss"
+
+
 def check_real(definition: Basic, domains: Mapping[Symbol, Basic], variable: Symbol) -> None:
     """ExpressionError unless ``definition`` is real and finite at the sampled points."""
     symbols = sorted(definition.free_symbols, key=str)
-    expr = to_exp_form(definition)
-    try:
-        evaluate = program([expr], symbols) or _mpmath_function([expr], symbols)
-    except Unevaluable as error:
-        raise ExpressionError(f"cannot evaluate {error} in the loss numerically") from None
+    evaluate = _evaluator(definition, symbols)
     for point in _points(symbols, domains, variable, seed=0):
-        with mpmath.workdps(WORKING_DPS):
-            try:
-                value = mpmath.mpmathify(evaluate(*[mpmath.mpf(v) for v in point])[0])
-            except POINT_ERRORS:
-                value = mpmath.nan
-            finite = mpmath.isfinite(value)
-            tiny = mpmath.mpf(10) ** (-WORKING_DPS // 2) * max(1, abs(value))
-            real = finite and abs(mpmath.im(value)) <= tiny
-        if not finite:
-            raise ExpressionError(_message(definition, symbols, point, "is not finite", variable))
-        if not real:
-            raise ExpressionError(_message(definition, symbols, point, "is not real", variable))
-
-
-def _message(definition, symbols, point, what: str, variable: Symbol) -> str:
-    return (
-        f"the loss {what} at {_shown(symbols, point)}; bce-check derives losses real and "
-        f"finite for every real {variable} and every value the --where domains allow "
-        "(their closed ends included): write the loss on a logit (σ(u), softplus(u), e^u) "
-        "or narrow the domain of the other symbols with --where"
-    )
+        what = _problem(evaluate, point)
+        if what is not None:
+            raise ExpressionError(
+                f"the loss {what} at {_shown(symbols, point)} "
+                f"({_culprit(definition, symbols, point)} there); bce-check derives losses "
+                f"real and finite for every real {variable} and every value the --where "
+                "domains allow (their closed ends included): write the loss on a logit "
+                "(σ(u), softplus(u), e^u) or narrow the domain of the other symbols with --where"
+            )
