@@ -31,11 +31,15 @@ from .functions import to_exp_form
 
 REAL_POINTS = 20  # random points: a loss complex on a half line is complex at ~half of them
 WORKING_DPS = 30
+# The harness draws reals up to 10⁴; FAR = 12 catches log(100 − u²) while e^(e^(e^u)) at
+# u = FAR stays cheap for mpmath (at 10⁴ its exponent alone would have 10⁴³⁴³ digits).
+FAR = 12
 
 
 def _special(symbol: Symbol, domain: Basic, variable: Symbol) -> list:
-    """The values of ``symbol`` the harness samples exactly."""
+    """The values of ``symbol`` the harness samples exactly, and ±FAR inside the domain."""
     values = [0] if symbol == variable or domain.contains(0) is S.true else []
+    values += [v for v in (-FAR, FAR) if symbol == variable or domain.contains(v) is S.true]
     if isinstance(domain, Interval):
         values += [end for end, is_open in ((domain.start, domain.left_open),
                    (domain.end, domain.right_open)) if not is_open and end.is_finite]  # fmt: skip

@@ -252,6 +252,7 @@ def test_the_numeric_witness_names_a_function_it_cannot_evaluate():
     [
         ("log(u)", (), r"not real at u = -.*\(log\(u\) is not real there\)"),  # was "proved"
         ("sqrt(u)", (), "not real"),
+        ("log(100 - u^2)", (), "not real at u = -12"),  # fine on [-8, 8], NaN past |u| = 10
         ("1/u", (), r"not finite at u = 0 \(1/u is"),  # the harness samples u = 0 exactly
         ("-p·log(q)", ("p in [0, 1]",), "not real"),  # BCE on a probability q ∈ ℝ
         ("u^2 - p·log(p)", ("p in [0, 1]",), "not finite at p = 0"),  # 0·log 0: a closed end
