@@ -14,6 +14,11 @@ The derivative of line 4 is computed with σ' = σ(1 − σ) and softplus' = σ;
 never uses those rules: it compares line 4 with d/du of line 3 written in exp form.
 Every step may still come out ``failed`` or ``numeric-only``: the verdicts are the
 checker's, never assumed.
+
+Refused with ExpressionError before anything is proved: a loss not real or not finite
+somewhere on its domain (``_real.check_real``: log(u), 1/u with u real), and a derivative
+that is a distribution, not a function (sign(u)' = 2·δ(u)).  |g| is derived almost
+everywhere, d/du |g| = sign(g)·g', with a note that g = 0 has no derivative.
 """
 
 from __future__ import annotations
