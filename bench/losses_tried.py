@@ -72,6 +72,20 @@ CASES = [  # (label, EXPR, --where constraints)
     ("log1p(u^2)", "log1p(u^2)", []),
     ("|σ(u) - p|", "abs(σ(u) - p)", ["p in [0, 1]"]),
     ("p·log p at p = 0", "softplus(u) - p·u + p·log(p)", ["p in [0, 1]"]),
+    (
+        "BCE with ε inside the logs",
+        "-p·log(σ(u) + ε) - (1 - p)·log(1 - σ(u) + ε)",
+        ["p in [0, 1]", "ε > 0"],
+    ),
+    ("smooth L1", "sqrt(u^2 + ε)", ["ε > 0"]),
+    ("BCE as a log of powers", "-log(σ(u)^p·(1 - σ(u))^(1 - p))", ["p in [0, 1]"]),
+    ("|u|^1.5", "abs(u)^1.5", []),
+    ("product of logs", "log(σ(u))·log(1 - σ(u))", []),
+    ("BCE + L2", "-y·log(σ(u)) - (1 - y)·log(1 - σ(u)) + λ·u^2", ["y in {0, 1}", "λ >= 0"]),
+    ("u·e^u", "u·e^u", []),
+    ("Gaussian bump", "e^(-u^2)", []),
+    ("logistic via log(1 + exp)", "log(1 + exp(-y·u))", ["y in {-1, 1}"]),
+    ("softplus with temperature", "softplus(u)/τ", ["τ > 0"]),
 ]
 
 SHORT = {"jax.grad": "grad", "jax.jvp": "jvp", "finite-difference": "FD", "complex-step": "CS"}
