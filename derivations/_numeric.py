@@ -114,9 +114,14 @@ def _shown(x) -> str:
     return mpmath.nstr(x.real if x.imag == 0 else x, 12)
 
 
+def _mpf(v, dps: int) -> mpmath.mpf:
+    """A coordinate as an mpmath number: a float, or a SymPy number of a FiniteSet (π, 1/3)."""
+    return mpmath.mpf(v.evalf(dps + 10) if isinstance(v, Basic) else v)
+
+
 def _values(both: Callable, point: list, dps: int) -> list:
     with mpmath.workdps(dps):
-        values = both(*[mpmath.mpf(v) for v in point])
+        values = both(*[_mpf(v, dps) for v in point])
         return [v if isinstance(v, mpmath.mpc) else mpmath.mpc(v) for v in values]
 
 
@@ -180,6 +185,8 @@ def _interval(v):
     """A point's coordinate (a float, an int, a SymPy number) as an exact interval."""
     if isinstance(v, Rational):
         return mpmath.iv.mpf(int(v.p)) / int(v.q)
+    if isinstance(v, Basic):  # π, e: no exact interval here; the caller falls back
+        raise ValueError(f"no exact interval for {v}")
     return mpmath.iv.mpf(v)
 
 

@@ -71,11 +71,16 @@ def _evaluator(expr: Basic, symbols: list[Symbol]):
         raise ExpressionError(f"cannot evaluate {error} in the loss numerically") from None
 
 
+def _mpf(v) -> mpmath.mpf:
+    """A coordinate as an mpmath number: a float, or a SymPy number (e, π, σ(1), 1/3)."""
+    return mpmath.mpf(v.evalf(WORKING_DPS + 10) if isinstance(v, Basic) else v)
+
+
 def _problem(evaluate, point: list) -> str | None:
-    """ "is not finite", "is not real" or None: the value of ``evaluate`` at ``point``."""
+    """The value of ``evaluate`` at ``point``: "is not finite", "is not real" or None."""
     with mpmath.workdps(WORKING_DPS):
         try:
-            value = mpmath.mpmathify(evaluate(*[mpmath.mpf(v) for v in point])[0])
+            value = mpmath.mpmathify(evaluate(*[_mpf(v) for v in point])[0])
         except POINT_ERRORS:
             return "is not finite"
         if not mpmath.isfinite(value):

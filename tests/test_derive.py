@@ -310,3 +310,17 @@ def test_a_loss_that_evaluates_free_of_the_variable_says_so():
         derive("u - u", wrt="u", limits=None)
     with pytest.raises(DomainError, match="is not a symbol of the expression; its symbols: p"):
         derive("softplus(p)", wrt="u", limits=None)
+
+
+@pytest.mark.parametrize("where", ["p >= e", "p in [σ(1), 1]", "p in {1/3, pi}"])
+def test_constants_as_bounds_or_members_are_proved(where):
+    # e, π, σ(1) reached mpmath.mpf as SymPy objects: TypeError tracebacks
+    derivation = derive("softplus(u) - p·u", wrt="u", where=[where], limits=None)
+    assert derivation.proof.verdict == "proved"
+
+
+def test_a_one_value_set_is_sampled(capsys):
+    # a Sampler of one component had no choice to select: ValueError in the harness
+    args = ["derive", "softplus(u) - p·u", "--wrt", "u", "--where", "p in {0.5}"]
+    assert main([*args, "--verify", "--samples", "500"]) == 0
+    assert "verdict: pass" in capsys.readouterr().out
