@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derivations import Derivation
+from derivations import Derivation, DomainError
 
 from ._user_domains import describe, sampler
 from .report import Report
@@ -57,8 +57,14 @@ def code(derivation: Derivation) -> Code:
     from ._printers import PRINTERS
     from ._stable import stable_form
     from .emit import NOT_ANALYTIC, _dimensions, _module_source, arguments, emit
+    from .notation import text
 
     form = derivation.closed_forms[0]
+    if len(form.wrt) > 2:
+        raise DomainError(
+            f"--verify checks closed forms of order 0, 1 and 2 (the harness's references); "
+            f"{text(form.lhs)} is of order {len(form.wrt)}: verify its L'' instead"
+        )
     emitted = emit(derivation, "jax")
     analytic = None
     if not stable_form(form.function).has(*NOT_ANALYTIC):
@@ -125,22 +131,36 @@ def bound(expr):
     return size * (1 + (Abs(expr.exp) + 1) * Abs(stable_form(log(expr.base))))
 
 
+def _floating(function, position: int):
+    """``function`` returning the dtype of its argument ``position``: a constant closed
+    form (L'(u) = 2) is printed as the Python int 2, which the harness cannot compare."""
+
+    def floating(*args):
+        import jax.numpy as jnp
+
+        value = jnp.asarray(function(*args))
+        return value.astype(jnp.result_type(args[position], value))
+
+    return floating
+
+
 def problem(code_: Code):
     """The harness Problem of ``code_`` (no SymPy: the text is our own printers' output)."""
     from .emit import _load
     from .harness import Problem
 
     namespace = _load(code_.jax_source, code_.name)
+    position = code_.arguments.index(code_.wrt)
     analytic = None
     if code_.analytic_source is not None:
         analytic = _load(code_.analytic_source, code_.name)[f"{code_.name}_definition"]
     return Problem(
         name=code_.name,
-        f=namespace[f"{code_.name}_definition"],
-        grad=namespace[code_.name],
+        f=_floating(namespace[f"{code_.name}_definition"], position),
+        grad=_floating(namespace[code_.name], position),
         samplers={a: sampler(d) for a, d in zip(code_.arguments, code_.domains, strict=True)},
         wrt=code_.wrt,
-        scale=_load(code_.scale_source, code_.name)["scale"],
+        scale=_floating(_load(code_.scale_source, code_.name)["scale"], position),
         analytic_f=analytic,
         order=code_.order,
         note=code_.note,

@@ -113,3 +113,25 @@ def test_cli_check_of_a_sign_derivative_is_inconclusive_naming_dirac_delta(tmp_p
     captured = capsys.readouterr()
     assert "cannot evaluate DiracDelta numerically" in captured.out
     assert "verdict: inconclusive" in captured.out and "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # both read as new functions and ended in a "failed" closed form with no hint
+        ("L(u) = softplus(u)\nL'(x) = σ(x)\n", r"line 2: L'\(x\) is not a derivative of L\(u\)"),
+        ("L(u) = softplus(u)\nM'(u) = σ(u)\n", r"write L'\(u\)"),
+        # a definition free of u: its constant closed form crashed --verify (an int)
+        ("L(u) = p\nL'(u) = 0\n", r"line 1: L\(u\) = p does not depend on u"),
+    ],
+)
+def test_a_derivative_of_another_function_or_of_a_constant_is_refused(text, message):
+    with pytest.raises(ExpressionError, match=message):
+        read(text)
+
+
+def test_cli_check_verifies_a_constant_closed_form(tmp_path, capsys):
+    path = tmp_path / "linear.deriv"
+    path.write_text("L(u) = 2·u\nL'(u) = 2\n")  # emitted as `return 2`: an int for the harness
+    assert main(["check", str(path), "--verify", "--samples", "300"]) == 0
+    assert "verdict: pass" in capsys.readouterr().out
