@@ -86,6 +86,7 @@ CASES = [  # (label, EXPR, --where constraints)
     ("Gaussian bump", "e^(-u^2)", []),
     ("logistic via log(1 + exp)", "log(1 + exp(-y·u))", ["y in {-1, 1}"]),
     ("softplus with temperature", "softplus(u)/τ", ["τ > 0"]),
+    ("linear", "2·u + p", []),
 ]
 
 SHORT = {"jax.grad": "grad", "jax.jvp": "jvp", "finite-difference": "FD", "complex-step": "CS"}
