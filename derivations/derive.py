@@ -176,7 +176,7 @@ def build(
         domains=domains,
         wrt=(u,),
         steps=tuple(steps),
-        notes=_kinks(function, u),
+        notes=_kinks(function, derivative, u),
         closed_forms=(ClosedForm(Derivative(loss, u), steps[-1].expr, definition, (u,)),),
     )
 
@@ -203,12 +203,27 @@ def _refuse_distributions(function: Basic, derivative: Basic, u: Symbol) -> None
     )
 
 
-def _kinks(function: Basic, u: Symbol) -> tuple[str, ...]:
-    """A note per |g| with g depending on u: L' is its derivative where g ≠ 0 only."""
+def _kinks(function: Basic, derivative: Basic, u: Symbol) -> tuple[str, ...]:
+    """A note per |g| with g depending on u where L' jumps: L' holds where g ≠ 0 only."""
     kinks = sorted({e.args[0] for e in function.atoms(Abs) if e.has(u)}, key=str)
+    kinks = [g for g in kinks if not _smooth_at_zero(derivative, g, u)]
     shown = [str(g).replace("sigmoid", "σ").replace("**", "^").replace("*", "·") for g in kinks]
     return tuple(
         f"|{g}| has no derivative where {g} = 0: the closed form uses sign({g}), "
         f"the derivative where {g} ≠ 0 (almost everywhere), and 0 at {g} = 0"
         for g in shown
     )
+
+
+def _smooth_at_zero(derivative: Basic, g: Basic, u: Symbol) -> bool:
+    """Do L''s one-sided limits at g = 0 agree (|u|^1.5, u·|u| are differentiable there)?
+
+    Decided only for g = a·u + b (the kink at u = −b/a): the two sides are L' with
+    sign(g) = ±1 and |g| = ±g, at that u.  Anything else keeps its note.
+    """
+    a, b = g.diff(u), g.subs(u, 0)
+    if a.has(u) or a == 0:
+        return False
+    at = -b / a
+    sides = [derivative.xreplace({sign(g): s, Abs(g): s * g}).subs(u, at) for s in (S.One, -S.One)]
+    return all(side.is_finite for side in sides) and (sides[0] - sides[1]).simplify() == 0

@@ -324,3 +324,12 @@ def test_a_one_value_set_is_sampled(capsys):
     args = ["derive", "softplus(u) - p·u", "--wrt", "u", "--where", "p in {0.5}"]
     assert main([*args, "--verify", "--samples", "500"]) == 0
     assert "verdict: pass" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("loss", "noted"),
+    [("abs(u - y)", True), ("abs(u)^1.5", False), ("u·abs(u)", False), ("abs(u)·σ(u)", True)],
+)
+def test_the_kink_note_is_kept_only_where_the_derivative_jumps(loss, noted):
+    # |u|^1.5 is differentiable at 0: its note was too cautious
+    assert bool(derive(loss, wrt="u", limits=None).notes) == noted
