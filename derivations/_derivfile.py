@@ -142,12 +142,16 @@ def read(text: str, source: str = "a derivation file") -> FileDerivation:
                      f"{lines[0].lhs!r}")  # fmt: skip
     steps, numbers, written = [], [], []
     for line in lines:
+        _same_function(line, lines[0], variable)
         subject = _subject(line)[0] if line.lhs else None
         *via, expr = (_parse_side(line, side) for side in line.sides)
         rule = line.rule or ("definition" if not steps else "(no rule given)")
         steps.append(Step(expr, rule=rule, lhs=subject, via=tuple(via)))
         numbers.append(line.number)
         written.append((line.lhs or written[-1][0], line.sides[-1]))
+    if variable not in steps[0].expr.free_symbols:
+        raise _error(lines[0].number, f"{lines[0].lhs} = {written[0][1].strip()} does not "
+                     f"depend on {variable}: there is nothing to differentiate")  # fmt: skip
     name = headers["name"][0] if headers["name"] else "derivation"
     check_identifier(name, "name")
     expressions = [e for s in steps for e in (s.expr, *s.via, *([s.lhs] if s.lhs else []))]
@@ -164,6 +168,22 @@ def read(text: str, source: str = "a derivation file") -> FileDerivation:
         closed_forms=forms,
         lines=tuple(numbers),
     )
+
+
+def _same_function(line: _Line, first: _Line, variable: Symbol) -> None:
+    """F'(x) must differentiate the F(x) of the first line, along its x (σ'(z) may stand
+    for σ's own derivative)."""
+    match = _SUBJECT.match(line.lhs) if line.lhs else None
+    defined = _SUBJECT.match(first.lhs)
+    if not match or match["f"] in FUNCTIONS or (not match["primes"] and match["f"] != defined["f"]):
+        return
+    if match["f"] != defined["f"] or match["x"] != variable.name:
+        wanted = f"{defined['f']}{match['primes']}({variable})"
+        raise _error(
+            line.number,
+            f"{line.lhs.strip()} is not a derivative of {first.lhs.strip()} "
+            f"(line {first.number}): write {wanted}",
+        )
 
 
 def _closed_form(steps: list[Step], first: Basic) -> tuple[tuple[ClosedForm, ...], int]:

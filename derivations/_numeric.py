@@ -22,13 +22,15 @@ free coordinates of a point on the probability simplex), an object with
 
 from __future__ import annotations
 
+import builtins
 import random
 from collections.abc import Callable, Mapping
 from enum import Enum
 
 import mpmath
-from sympy import Basic, FiniteSet, Interval, Rational, S, Symbol, lambdify
+from sympy import Basic, FiniteSet, Interval, Rational, S, Symbol, lambdify, preorder_traversal
 from sympy.matrices import MatrixBase
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from ._mpmath import program
 from ._verdicts import FAILED, INCONCLUSIVE, NUMERIC_ONLY, Check
@@ -46,6 +48,7 @@ REAL_RANGE = 8.0  # reals are drawn uniformly from [-8, 8], see PRECISIONS
 # What evaluating a correct program at a point may raise: 1/0, log or a power outside
 # its domain (mpmath: ValueError), a value too large for an int exponent.
 POINT_ERRORS = (ZeroDivisionError, ValueError, OverflowError)
+UNPRINTABLE = {"Derivative", "Subs", "Integral", "Limit"}  # nodes with no numeric value
 
 
 class _Outcome(Enum):
@@ -111,10 +114,39 @@ def _shown(x) -> str:
     return mpmath.nstr(x.real if x.imag == 0 else x, 12)
 
 
+def _mpf(v, dps: int) -> mpmath.mpf:
+    """A coordinate as an mpmath number: a float, or a SymPy number of a FiniteSet (π, 1/3)."""
+    return mpmath.mpf(v.evalf(dps + 10) if isinstance(v, Basic) else v)
+
+
 def _values(both: Callable, point: list, dps: int) -> list:
     with mpmath.workdps(dps):
-        values = both(*[mpmath.mpf(v) for v in point])
+        values = both(*[_mpf(v, dps) for v in point])
         return [v if isinstance(v, mpmath.mpc) else mpmath.mpc(v) for v in values]
+
+
+class Unevaluable(Exception):
+    """The sides use a function mpmath cannot evaluate (DiracDelta, an undefined f(x))."""
+
+
+def _mpmath_function(elements: list[Basic], symbols: list[Symbol]) -> Callable:
+    """``lambdify`` to mpmath, refusing (Unevaluable, naming them) functions it does not know.
+
+    lambdify prints an unknown function by its name and leaves the name unbound, so that
+    calling the result would raise NameError; the names the generated code reads and its
+    namespace does not hold are exactly those functions.
+    """
+    try:
+        function = lambdify(symbols, elements, "mpmath")
+    except PrintMethodNotImplementedError:  # an unevaluated Derivative, Subs, …
+        unknown = {type(n).__name__ for e in elements for n in preorder_traversal(e)}
+        found = sorted(unknown & UNPRINTABLE) or ["an unknown node"]
+        raise Unevaluable(", ".join(found)) from None
+    names = function.__code__.co_names
+    unknown = [n for n in names if n not in function.__globals__ and not hasattr(builtins, n)]
+    if unknown:
+        raise Unevaluable(", ".join(sorted(unknown)))
+    return function
 
 
 class _Sides:
@@ -122,7 +154,7 @@ class _Sides:
 
     def __init__(self, elements: list[Basic], symbols: list[Symbol], split: int) -> None:
         self.elements, self.symbols, self.split = elements, symbols, split
-        self.values = program(elements, symbols) or lambdify(symbols, elements, "mpmath")
+        self.values = program(elements, symbols) or _mpmath_function(elements, symbols)
         self._intervals: Callable | bool | None = False  # False: not built yet
 
     def intervals(self) -> Callable | None:
@@ -153,6 +185,8 @@ def _interval(v):
     """A point's coordinate (a float, an int, a SymPy number) as an exact interval."""
     if isinstance(v, Rational):
         return mpmath.iv.mpf(int(v.p)) / int(v.q)
+    if isinstance(v, Basic):  # π, e: no exact interval here; the caller falls back
+        raise ValueError(f"no exact interval for {v}")
     return mpmath.iv.mpf(v)
 
 
@@ -197,7 +231,12 @@ def numeric_agreement(a: Basic, b: Basic, domains: Mapping[Symbol, object], seed
     if missing:
         raise DomainError(f"no domain declared for {', '.join(map(str, missing))}")
     left, right = _elements(a), _elements(b)
-    sides = _Sides([*left, *right], symbols, len(left))
+    try:
+        sides = _Sides([*left, *right], symbols, len(left))
+    except Unevaluable as error:
+        return Check(
+            INCONCLUSIVE, f"cannot evaluate {error} numerically (no mpmath function for it)"
+        )
     rng = random.Random(seed)
     agreed = unsettled = 0
     for _ in range(3 * NUMERIC_POINTS):

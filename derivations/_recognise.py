@@ -17,20 +17,26 @@ engine like any other (``derive.py``); these functions only *propose* the forms.
 from __future__ import annotations
 
 from sympy import (
+    Abs,
     Add,
     Basic,
     Dummy,
     Mul,
     Pow,
+    S,
     Symbol,
     cancel,
     collect,
+    cosh,
     count_ops,
     exp,
     expand,
     factor,
     log,
     powsimp,
+    sign,
+    sinh,
+    tanh,
 )
 
 from .functions import sigmoid, softplus, to_exp_form
@@ -172,6 +178,25 @@ def stable(expr: Basic) -> tuple[Basic, list[str]]:
     return expr, fired
 
 
+def reflect(expr: Basic) -> Basic:
+    """σ(x) − 1 written −σ(−x): the same value, computed without cancelling at large x."""
+
+    def match(e: Basic) -> bool:
+        return (
+            e.is_Add
+            and len(e.args) == 2
+            and S.NegativeOne in e.args
+            and any(isinstance(t, sigmoid) for t in e.args)
+        )
+
+    return expr.replace(match, lambda e: -sigmoid(-next(t for t in e.args if t != -1).args[0]))
+
+
+def _hyperbolic(e: Basic) -> Basic:
+    """sinh(x)/cosh(x) as tanh(x): each sinh(x) written tanh(x)·cosh(x), cosh cancelling."""
+    return e.subs({a: tanh(a.args[0]) * cosh(a.args[0]) for a in e.atoms(sinh)})
+
+
 def _candidates(e: Basic, variables: dict[Basic, Dummy]) -> list[Basic]:
     logs = sorted(e.atoms(log), key=str)
     s_list = list(variables.values())
@@ -189,11 +214,22 @@ def shortest(expr: Basic) -> Basic:
     variables = _variables(expr)
     if not variables:
         forms = [expr, expand(expr, power_exp=False), factor(expr)]
+        if expr.has(sinh):
+            forms.append(_hyperbolic(expr))
         return min(forms, key=_ops)
     in_s = _to_s(expr, variables)
     forms = [_from_s(c, variables) for c in _candidates(in_s, variables)]
     forms = [expr, *forms, *(powsimp(f) for f in forms)]
     return min(forms, key=_ops)  # the first of the shortest: the expression as it came
+
+
+NAMED_RULES = {
+    tanh: "tanh'(x) = 1 − tanh(x)²",
+    cosh: "cosh'(x) = sinh(x)",
+    sinh: "sinh'(x) = cosh(x)",
+    Abs: "|x|' = sign(x) for x ≠ 0",
+    sign: "sign'(x) = 0 for x ≠ 0",
+}
 
 
 def rules_used(expr: Basic, x: Symbol) -> list[str]:
@@ -222,6 +258,8 @@ def rules_used(expr: Basic, x: Symbol) -> list[str]:
             note("log'(x) = 1/x")
         elif isinstance(e, exp):
             note("(e^x)' = e^x")
+        elif type(e) in NAMED_RULES:
+            note(NAMED_RULES[type(e)])
         if e.is_Function and e.args[0] != x:
             note("chain rule")
         for a in args:

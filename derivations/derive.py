@@ -14,21 +14,41 @@ The derivative of line 4 is computed with σ' = σ(1 − σ) and softplus' = σ;
 never uses those rules: it compares line 4 with d/du of line 3 written in exp form.
 Every step may still come out ``failed`` or ``numeric-only``: the verdicts are the
 checker's, never assumed.
+
+Refused with ExpressionError before anything is proved: a loss not real or not finite
+somewhere on its domain (``_real.check_real``: log(u), 1/u with u real), and a derivative
+that is a distribution, not a function (sign(u)' = 2·δ(u)).  |g| is derived almost
+everywhere, d/du |g| = sign(g)·g', with a note that g = 0 has no derivative.
 """
 
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Iterable
 
-from sympy import Add, Basic, Derivative, Function, S, Symbol
+from sympy import (
+    Abs,
+    Add,
+    Basic,
+    Derivative,
+    DiracDelta,
+    Function,
+    Heaviside,
+    S,
+    Symbol,
+    sign,
+    tanh,
+)
 
 from ._limits import Limits, run_limited
 from ._parse import parse
 from ._proof import ClosedForm, Derivation, Step
-from ._recognise import recognise, rules_used, shortest, stable
+from ._real import check_real
+from ._recognise import recognise, reflect, rules_used, shortest, stable
 from ._where import check_names, domains_from
 from .errors import DomainError, ExpressionError
+from .functions import sigmoid
 
 # Names an emitted module uses for itself: a parameter of that name would hide them.
 RESERVED = frozenset({"numpy", "jax", "builtins", "math"})
@@ -62,8 +82,14 @@ def symbol_domains(
     return {s: declared.get(s.name, S.Reals) for s in ordered}
 
 
-def _variable(expr: Basic, wrt: str) -> Symbol:
+def _variable(expr: Basic, wrt: str, written: str) -> Symbol:
     names = {s.name: s for s in expr.free_symbols}
+    named = isinstance(wrt, str) and re.search(rf"(?<!\w){re.escape(wrt)}(?!\w)", written)
+    if named and wrt not in names:
+        raise DomainError(
+            f"the loss does not depend on {wrt}: it reads as {expr} once SymPy has evaluated "
+            f"it ({written.strip()!r}), so its derivative along {wrt} is 0"
+        )
     if not isinstance(wrt, str) or wrt not in names:
         raise DomainError(
             f"wrt={wrt!r} is not a symbol of the expression; its symbols: "
@@ -73,10 +99,11 @@ def _variable(expr: Basic, wrt: str) -> Symbol:
 
 
 def _ordered(expr: Basic, u: Symbol) -> Basic:
-    """A sum with the terms in u first (σ(u) − p, not −p + σ(u)), kept as written."""
+    """A sum with a positive term first, terms in u before the others (σ(u) − p, not
+    −p + σ(u); 1 − tanh(u)², not −tanh(u)² + 1), kept as written."""
     if not expr.is_Add:
         return expr
-    terms = sorted(expr.args, key=lambda t: (not t.has(u), t.could_extract_minus_sign()))
+    terms = sorted(expr.args, key=lambda t: (t.could_extract_minus_sign(), not t.has(u)))
     return Add(*terms, evaluate=False)
 
 
@@ -122,8 +149,9 @@ def build(
     """The Derivation ``derive`` returns, built in this process, its proof not yet run."""
     check_identifier(name, "name")
     definition = parse(text)
-    u = _variable(definition, wrt)
+    u = _variable(definition, wrt, text)
     domains = symbol_domains([definition], list(where), u.name)
+    check_real(definition, domains, u)
     loss = Function("L")(u)
     steps = [Step(definition, lhs=loss, rule="definition")]
     recognised = recognise(definition)
@@ -134,11 +162,13 @@ def build(
         steps.append(Step(stable_form, rule="stable form: " + "; ".join(fired)))
     function = steps[-1].expr
     derivative = function.diff(u)
-    rules = ", ".join(rules_used(function, u)) or "constant"
-    steps.append(Step(derivative, lhs=Derivative(loss, u), rule=f"differentiate: {rules}"))
-    closed = _ordered(shortest(derivative), u)
+    _refuse_distributions(function, derivative, u)
+    rules = ", ".join(rules_used(function, u)) or "x' = 1"  # function is u itself
+    shown = _ordered(derivative, u)
+    steps.append(Step(shown, lhs=Derivative(loss, u), rule=f"differentiate: {rules}"))
+    closed = reflect(shortest(derivative))
     if closed != derivative:
-        steps.append(Step(closed, rule="simplify: σ(−x) = 1 − σ(x), expand, collect"))
+        steps.append(Step(_ordered(closed, u), rule=f"simplify: {_simplified(derivative, closed)}"))
     return Derivation(
         name=name,
         title=title or f"L'({u}) for L({u}) = {text.strip()}",
@@ -146,5 +176,54 @@ def build(
         domains=domains,
         wrt=(u,),
         steps=tuple(steps),
-        closed_forms=(ClosedForm(Derivative(loss, u), closed, definition, (u,)),),
+        notes=_kinks(function, derivative, u),
+        closed_forms=(ClosedForm(Derivative(loss, u), steps[-1].expr, definition, (u,)),),
     )
+
+
+def _simplified(derivative: Basic, closed: Basic) -> str:
+    """The rules the simplify step used, named."""
+    if closed.has(tanh) and not derivative.has(tanh):
+        return "sinh(x)/cosh(x) = tanh(x)"
+    if closed.has(sigmoid):
+        return "σ(−x) = 1 − σ(x), expand, collect"
+    return "expand, collect"
+
+
+def _refuse_distributions(function: Basic, derivative: Basic, u: Symbol) -> None:
+    """ExpressionError when d/du brings a distribution (sign(g)' = 2·δ(g)·g'): no function."""
+    if not derivative.has(DiracDelta, Heaviside, Derivative):
+        return
+    jumps = sorted({str(e) for e in function.atoms(sign) if e.has(u)}) or [str(function)]
+    raise ExpressionError(
+        f"the derivative of {', '.join(jumps)} along {u} is a Dirac delta, not a function: "
+        "sign(x) jumps at x = 0 (no derivative there) and is constant elsewhere; write the "
+        "loss without sign of an expression in "
+        f"{u} (|x| is fine: its derivative sign(x) is used where x ≠ 0)"
+    )
+
+
+def _kinks(function: Basic, derivative: Basic, u: Symbol) -> tuple[str, ...]:
+    """A note per |g| with g depending on u where L' jumps: L' holds where g ≠ 0 only."""
+    kinks = sorted({e.args[0] for e in function.atoms(Abs) if e.has(u)}, key=str)
+    kinks = [g for g in kinks if not _smooth_at_zero(derivative, g, u)]
+    shown = [str(g).replace("sigmoid", "σ").replace("**", "^").replace("*", "·") for g in kinks]
+    return tuple(
+        f"|{g}| has no derivative where {g} = 0: the closed form uses sign({g}), "
+        f"the derivative where {g} ≠ 0 (almost everywhere), and 0 at {g} = 0"
+        for g in shown
+    )
+
+
+def _smooth_at_zero(derivative: Basic, g: Basic, u: Symbol) -> bool:
+    """Do L''s one-sided limits at g = 0 agree (|u|^1.5, u·|u| are differentiable there)?
+
+    Decided only for g = a·u + b (the kink at u = −b/a): the two sides are L' with
+    sign(g) = ±1 and |g| = ±g, at that u.  Anything else keeps its note.
+    """
+    a, b = g.diff(u), g.subs(u, 0)
+    if a.has(u) or a == 0:
+        return False
+    at = -b / a
+    sides = [derivative.xreplace({sign(g): s, Abs(g): s * g}).subs(u, at) for s in (S.One, -S.One)]
+    return all(side.is_finite for side in sides) and (sides[0] - sides[1]).simplify() == 0

@@ -103,3 +103,35 @@ def test_cli_check_of_a_missing_file_exits_2(tmp_path, capsys):
 def test_cli_prove_deriv_of_a_matrix_derivation_exits_2(capsys):
     assert main(["prove", "batch_gradient", "--format", "deriv"]) == 2
     assert "scalar" in capsys.readouterr().err
+
+
+def test_cli_check_of_a_sign_derivative_is_inconclusive_naming_dirac_delta(tmp_path, capsys):
+    # d/du of u·sign(u) holds a DiracDelta: once a NameError traceback from the witness
+    path = tmp_path / "sign.deriv"
+    path.write_text("L(u) = u·sign(u)\nL'(u) = sign(u)\n")
+    assert main(["check", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "cannot evaluate DiracDelta numerically" in captured.out
+    assert "verdict: inconclusive" in captured.out and "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # both read as new functions and ended in a "failed" closed form with no hint
+        ("L(u) = softplus(u)\nL'(x) = σ(x)\n", r"line 2: L'\(x\) is not a derivative of L\(u\)"),
+        ("L(u) = softplus(u)\nM'(u) = σ(u)\n", r"write L'\(u\)"),
+        # a definition free of u: its constant closed form crashed --verify (an int)
+        ("L(u) = p\nL'(u) = 0\n", r"line 1: L\(u\) = p does not depend on u"),
+    ],
+)
+def test_a_derivative_of_another_function_or_of_a_constant_is_refused(text, message):
+    with pytest.raises(ExpressionError, match=message):
+        read(text)
+
+
+def test_cli_check_verifies_a_constant_closed_form(tmp_path, capsys):
+    path = tmp_path / "linear.deriv"
+    path.write_text("L(u) = 2·u\nL'(u) = 2\n")  # emitted as `return 2`: an int for the harness
+    assert main(["check", str(path), "--verify", "--samples", "300"]) == 0
+    assert "verdict: pass" in capsys.readouterr().out

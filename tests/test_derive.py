@@ -216,3 +216,120 @@ def test_cli_reads_a_leading_minus_as_maths_and_keeps_help(capsys):
     # '-p·…log…' holds the letters of -p and -o: it must not be read as options
     assert main(["derive", "-p·log(σ(u)) - (1 - p)·log(1 - σ(u))", "--wrt", "u"]) == 0
     assert "σ(u) - p" in capsys.readouterr().out
+
+
+# Losses real users write beyond the four examples (docs/your-own-loss.md, "Losses tried"):
+# each case below found a bug (a traceback, a wrong verification, a misleading rule).
+
+
+@pytest.mark.parametrize("loss", ["u·sign(u)", "sign(u - y)·u^2"])
+def test_a_sign_of_the_variable_is_refused_naming_it(loss):
+    # d/du sign(u) is 2·δ(u): once a NameError from the numeric witness (a traceback)
+    with pytest.raises(ExpressionError, match=r"derivative of sign\(u.*Dirac delta"):
+        derive(loss, wrt="u", limits=None)
+
+
+def test_cli_sign_over_the_variable_exits_2_with_one_line(tmp_path, capsys):
+    out = tmp_path / "f.py"
+    assert main(["derive", "2·γ/sign(u)", "--wrt", "u", "--emit", "numpy", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not finite at u = 0" in err and not out.exists()
+
+
+def test_the_numeric_witness_names_a_function_it_cannot_evaluate():
+    from sympy import DiracDelta, Function, sign
+
+    from derivations._numeric import numeric_agreement
+
+    u = Symbol("u", real=True)
+    for side, name in [(2 * u * DiracDelta(u), "DiracDelta"), (Function("g")(u), "g")]:
+        check = numeric_agreement(side + sign(u), sign(u), {u: S.Reals}, seed=0)
+        assert check.verdict == "inconclusive" and name in check.method
+
+
+@pytest.mark.parametrize(
+    ("loss", "where", "what"),
+    [
+        ("log(u)", (), r"not real at u = -.*\(log\(u\) is not real there\)"),  # was "proved"
+        ("sqrt(u)", (), "not real"),
+        ("log(100 - u^2)", (), "not real at u = -12"),  # fine on [-8, 8], NaN past |u| = 10
+        ("1/u", (), r"not finite at u = 0 \(1/u is"),  # the harness samples u = 0 exactly
+        ("-p·log(q)", ("p in [0, 1]",), "not real"),  # BCE on a probability q ∈ ℝ
+        ("u^2 - p·log(p)", ("p in [0, 1]",), "not finite at p = 0"),  # 0·log 0: a closed end
+    ],
+)
+def test_a_loss_not_real_or_finite_on_its_domain_is_refused(loss, where, what):
+    wrt = "q" if "log(q)" in loss else "u"
+    with pytest.raises(ExpressionError, match=what):
+        derive(loss, wrt=wrt, where=where, limits=None)
+
+
+def test_an_open_end_is_not_sampled_for_realness():
+    derivation = derive("u^2 - p·log(p)", wrt="u", where=["p in (0, 1]"], limits=None)
+    assert derivation.proof.verdict == "proved"
+
+
+def test_sigma_minus_one_is_written_as_minus_sigma_of_minus_u():
+    # generalised cross-entropy: σ(u)^q·(σ(u) − 1) rounds to 0 past u ≈ 37 and failed --verify
+    derivation = derive("(1 - σ(u)^q)/q", wrt="u", where=["q in (0, 1]"], limits=None)
+    assert derivation.proof.verdict == "proved"
+    assert text(derivation.closed_forms[0].rhs) == "-σ(u)^q·σ(-u)"
+
+
+@pytest.mark.parametrize(
+    ("loss", "where"),
+    [
+        ("(σ(u) - y)^2", ("y in [0, 1]",)),  # scale was |2·(1 − y)·…| = 0 at y = 1: 0/0
+        ("σ(u)·log(σ(u)) + (1 - σ(u))·log(1 - σ(u))", ()),  # autodiff's logs cancel at u = 0
+        ("log(1 + e^u)", ()),  # the chain rule's e^u·(1 + e^u)^−1 overflows: inf·0 scale
+    ],
+)
+def test_closed_forms_once_failing_verify_on_their_scale_pass(loss, where):
+    derivation = derive(loss, wrt="u", where=where, limits=None)
+    assert verify_derivation(derivation, samples=4_000, seed=0).ok
+
+
+def test_hyperbolic_rules_are_named_and_sinh_over_cosh_is_tanh():
+    derivation = derive("log(cosh(u - y))", wrt="u", limits=None)
+    assert "cosh'(x) = sinh(x)" in derivation.steps[1].rule
+    assert text(derivation.closed_forms[0].rhs) == "tanh(u - y)"
+    tanh_ = derive("tanh(u)", wrt="u", limits=None)  # was "constant", then a reorder step
+    assert [s.rule for s in tanh_.steps][1:] == ["differentiate: tanh'(x) = 1 − tanh(x)²"]
+    assert text(tanh_.closed_forms[0].rhs) == "1 - tanh(u)^2"
+
+
+def test_abs_is_derived_almost_everywhere_with_a_note():
+    derivation = derive("abs(u - y)", wrt="u", limits=None)
+    assert derivation.proof.verdict == "proved"
+    assert text(derivation.closed_forms[0].rhs) == "sign(u - y)"
+    assert any("no derivative where u - y = 0" in n for n in derivation.notes)
+
+
+def test_a_loss_that_evaluates_free_of_the_variable_says_so():
+    with pytest.raises(DomainError, match="does not depend on u: it reads as 0"):
+        derive("u - u", wrt="u", limits=None)
+    with pytest.raises(DomainError, match="is not a symbol of the expression; its symbols: p"):
+        derive("softplus(p)", wrt="u", limits=None)
+
+
+@pytest.mark.parametrize("where", ["p >= e", "p in [σ(1), 1]", "p in {1/3, pi}"])
+def test_constants_as_bounds_or_members_are_proved(where):
+    # e, π, σ(1) reached mpmath.mpf as SymPy objects: TypeError tracebacks
+    derivation = derive("softplus(u) - p·u", wrt="u", where=[where], limits=None)
+    assert derivation.proof.verdict == "proved"
+
+
+def test_a_one_value_set_is_sampled(capsys):
+    # a Sampler of one component had no choice to select: ValueError in the harness
+    args = ["derive", "softplus(u) - p·u", "--wrt", "u", "--where", "p in {0.5}"]
+    assert main([*args, "--verify", "--samples", "500"]) == 0
+    assert "verdict: pass" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("loss", "noted"),
+    [("abs(u - y)", True), ("abs(u)^1.5", False), ("u·abs(u)", False), ("abs(u)·σ(u)", True)],
+)
+def test_the_kink_note_is_kept_only_where_the_derivative_jumps(loss, noted):
+    # |u|^1.5 is differentiable at 0: its note was too cautious
+    assert bool(derive(loss, wrt="u", limits=None).notes) == noted
