@@ -199,12 +199,14 @@ def _reduce(candidate, s, values, n_valid, rho):
     per_point = jax.vmap(lambda c, r, extra, s: compare(c, r, extra, s, eps))
     candidate_extra = rho  # the candidate's own rounding bound: 0 until arbitration
     in_range = jnp.arange(chunk) < n_valid
-    anchor = values[0][0]  # jax.grad: the reference the others are checked against too
+    anchor, anchor_extra = values[0]  # jax.grad, the reference the others are checked against
 
     def one(r, extra):
         valid, failed, err, ratio = per_point(candidate, r, extra + candidate_extra, s)
         # where this reference also disagrees with jax.grad, f itself may be inaccurate
-        suspect = per_point(anchor, r, extra, s)[1]
+        # ... beyond both bounds (jax.grad's ρ included after arbitration): _arbiter.py
+        # excuses a numeric reference only where the two truly disagree
+        suspect = per_point(anchor, r, extra + anchor_extra, s)[1]
         valid = valid & in_range
         ranked = jnp.where(valid, ratio, -1.0)
         # the max, then the first index reaching it: cheaper than argmax on CPU
@@ -271,7 +273,7 @@ class Totals:
             if self.suspect and reference != "jax.grad":
                 note += (
                     f"; at {self.suspect:,} of them it disagrees with jax.grad too: "
-                    "f may lose accuracy there"
+                    "f may lose accuracy there, or a custom derivative rule in f is wrong"
                 )
         elif self.count < MIN_COMPARED * self.sampled:
             verdict = INCONCLUSIVE

@@ -91,6 +91,18 @@ def host_calls(f: Callable, args: list) -> list[str]:
     return sorted(p for p in found if "callback" in p or p in HOST_CALLS)
 
 
+def own_rules(f: Callable, args: list) -> list[str]:
+    """Primitives in f's traced program whose derivative is not JAX's own: custom_jvp /
+    custom_vjp rules (someone's hand-written derivative) and host callbacks."""
+    import jax
+
+    try:
+        found = _primitives(jax.make_jaxpr(f)(*args).jaxpr)
+    except Exception:  # f's own errors are reported by the trace check
+        return ["(f could not be traced)"]
+    return sorted(p for p in found if p.startswith("custom_") or "callback" in p or p in HOST_CALLS)
+
+
 def analytic(f: Callable, args: list, index: int) -> tuple[bool, str]:
     """Whether complex step may differentiate f in argument ``index``.
 

@@ -67,6 +67,7 @@ import numpy as np
 
 from derivations import DomainError
 
+from ._arbiter import arbitrated, autodiff_is_jax_own
 from ._arguments import DTYPES, MAX_SAMPLES, in_order, match, scale_value, validate, whole_number
 from ._stages import (
     CHUNK,
@@ -293,6 +294,7 @@ def run(
     job = Sweep(problem, key, dtype, analytic_f, scale_fn, chunk_size(samples), seed, scale)
     totals = (sweep or local_sweep)(job, 0, samples, progress)
     results = [t.result(problem.name, r, dtype, problem.arguments) for r, t in totals.items()]
+    results = arbitrated(results, totals, autodiff_is_jax_own(key))
     if analytic_f is None and problem.order != 0:
         results.append(
             Result(problem.name, "complex-step", dtype, 0, np.nan, np.nan, {}, SKIPPED, skipped)

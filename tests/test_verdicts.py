@@ -194,3 +194,38 @@ def test_7_a_numpy_gradient_of_a_computed_input_is_checked():
 
     assert check_gradient(_bce, grad, BCE_DOMAINS, "u", 2_000).ok
     assert not check_gradient(_bce, lambda u, p: grad(u, p) * 1.001, BCE_DOMAINS, "u", 2_000).ok
+
+
+# Arbitration (bce_check/_arbiter.py): a numeric reference that disagrees with the candidate
+# only where it disagrees with JAX's own jax.grad too is judging f's rounding, not the
+# candidate; with a custom derivative rule in f it is the only witness, and fails.
+
+
+def test_finite_differences_of_an_inaccurate_f_do_not_fail_a_right_gradient(capsys):
+    from bce_check.cli import main
+
+    # log(1 + u²) as written: 1 + u² rounds to 1 for |u| < 1e-8, so finite differences of
+    # f see a flat function there while the formula's derivative is 2u/(1 + u²)
+    code = main(["derive", "log(1 + u^2)", "--wrt", "u", "--verify", "--samples", "20000"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "inconclusive" in out and "f loses accuracy there" in out
+
+
+def test_a_wrong_custom_rule_is_still_caught_by_the_numeric_references():
+    @jax.custom_jvp
+    def f(u):
+        return jnp.log(1 + u**2)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (u,), (t,) = primals, tangents
+        return f(u), (2 * u / (1 + u**2) + 1e-3 * u) * t  # wrong by 1e-3·u
+
+    def wrong(u):
+        return 2 * u / (1 + u**2) + 1e-3 * u  # agrees with the wrong rule, so with jax.grad
+
+    report = check_gradient(f, wrong, {"u": domains.logits()}, wrt="u", samples=4096, seed=0)
+    verdicts = {r.reference: r.verdict for r in report.results}
+    assert verdicts["jax.grad"] == Verdict.PASS  # autodiff uses the (wrong) custom rule
+    assert verdicts["finite-difference"] == Verdict.FAIL and not report.ok
