@@ -99,9 +99,10 @@ class Sampler:
         picks = [choice < edge for edge in edges[:-1]]  # component i: the first edge above choice
 
         def per_component(values: list[float]) -> Array:
-            return jnp.select(
-                picks, [jnp.asarray(v, dtype) for v in values[:-1]], jnp.asarray(values[-1], dtype)
-            )
+            last = jnp.asarray(values[-1], dtype)
+            if not picks:  # one component: nothing to select (jnp.select needs a condition)
+                return jnp.broadcast_to(last, choice.shape)
+            return jnp.select(picks, [jnp.asarray(v, dtype) for v in values[:-1]], last)
 
         lo, hi, offset = (
             per_component([getattr(c, f) for c in self.components]) for f in ("lo", "hi", "offset")

@@ -69,8 +69,6 @@ def _half_line(end: float, is_open: bool, sign: int) -> Sampler:
 
 
 def _normalised(name: str, parts: list[Component], inside) -> Sampler:
-    if len(parts) == 1:  # Sampler.draw selects among ≥ 2 components (y in {1}: 1 twice)
-        parts = parts * 2
     total = sum(c.weight for c in parts)
     scaled = tuple(
         Component(c.name, c.weight / total, c.kind, c.lo, c.hi, c.offset, c.sign) for c in parts

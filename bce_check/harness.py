@@ -51,9 +51,11 @@ Smallest error detected: at a point where neither program forms a term larger th
 
 Verdicts (``report.Verdict``): a reference fails if any point fails; it is inconclusive
 when it compared fewer than MIN_COMPARED (half) of the sampled points (the others not
-finite, counted as ``nonfinite``); a check passes only if no reference failed and one
-passed.  Everything runs as jitted, vmapped stages per chunk of up to CHUNK points
-(``_stages.py``); statistics are merged on the host, so memory does not grow with samples.
+finite, counted as ``nonfinite``); a numeric reference is also inconclusive when it fails
+only where it disagrees with JAX's own jax.grad as well (``_arbiter.py``: f loses accuracy
+there); a check passes only if no reference failed and one passed.  Everything runs as
+jitted, vmapped stages per chunk of up to CHUNK points (``_stages.py``); statistics are
+merged on the host, so memory does not grow with samples.
 """
 
 from __future__ import annotations

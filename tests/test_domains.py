@@ -103,3 +103,13 @@ def test_domains_map_to_samplers():
     assert domains.for_domain(FiniteSet(0, 1)).name == "hard labels"
     with pytest.raises(DomainError, match="no sampler"):
         domains.for_domain(Interval(2, 3))
+
+
+def test_a_sampler_of_one_component_draws_it():
+    import numpy as np
+
+    from bce_check.domains import Component, Sampler
+
+    one = Sampler("exactly 0.5", (Component("exact 0.5", 1.0, "constant", 0.5),))
+    drawn = np.asarray(one.draw(0, 0, 0, 64, "float64"))
+    assert drawn.shape == (64,) and np.all(drawn == 0.5)
