@@ -9,7 +9,7 @@ symbols in their domains, or, where a member is a derivative, ``is_derive (fun v
 second derivative ``is_derive_n … 2 …``; for an identity ``DEFINITION = CLOSED_FORM``).
 
 A vector or matrix derivation is written out at the sizes of ``SIZES`` (as its
-checker writes it out, ``derivations._matrix``) and certified per component: one
+checker writes it out, ``derivations.Explicit``) and certified per component: one
 lemma ∂f/∂v_i = g_i (∂f_i/∂v_j = g_ij for a Jacobian) per entry, and the main theorem
 is their conjunction.  Its steps, written with abbreviations and index forms, are not
 restated.

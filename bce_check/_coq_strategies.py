@@ -1,6 +1,6 @@
 """The proof strategies: named Coq tactic scripts, tried in order on each lemma.
 
-Rules as data, as ``derivations._equality.STRATEGIES`` are for SymPy: adding a strategy
+Rules as data, as the STRATEGIES table of the SymPy proof engine is for SymPy: adding a strategy
 is adding an entry.  ``_coq_file.PREAMBLE`` defines the Ltac helpers they share
 (positivity of sums, products and quotients of exponentials; side conditions of
 ``auto_derive`` and ``field``); ``_coq_logs`` writes the rewrites that ``{logs}`` and

@@ -1,6 +1,6 @@
 """A Derivation in the derivation-file format (``prove NAME --format deriv``).
 
-The format is ``derivations._derivfile``'s: headers, then one step per line,
+The format is the one ``derivations.load`` reads: headers, then one step per line,
 ``LHS = RHS  [rule]`` starting a subject and ``= RHS  [rule]`` continuing it.
 ``bce-check check`` of the output checks the same steps and gives the same verdicts
 (tests/test_check_file.py).  What the format cannot hold is written as a comment:

@@ -2,7 +2,7 @@
 
 All SymPy work on the user's text (parsing, differentiating, simplifying, the proof,
 printing the emitted code) runs in one worker process under ``--time-limit`` and
-``--memory-limit`` (``derivations._limits.run_limited``); past a limit the command exits 2
+``--memory-limit`` (``derivations.run_limited``); past a limit the command exits 2
 with one line and writes nothing.  The numeric check (``--verify``) runs here, on the code
 the worker printed.  Exit codes as everywhere: 0 proved (and verified), 1 a step or the
 verification failed, 2 bad input.
