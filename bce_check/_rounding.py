@@ -33,6 +33,9 @@ from collections.abc import Callable
 import numpy as np
 
 ROUNDING_ULPS = 2.0  # per rounded operation: ½ ulp for IEEE +−×÷√, ~1-2 for XLA's exp/log/tanh
+# plus, per operation, the dtype's smallest normal number: the underflow term of the standard
+# model fl(x op y) = (x op y)(1 + δ) + η (Higham, Accuracy and Stability, §2.1), |η| ≤ tiny
+# where results below tiny are flushed to zero (XLA on CPU)
 EXACT = frozenset(
     {  # operations whose result is exactly representable: no rounding of their own
         "neg", "abs", "select_n", "broadcast_in_dim", "reshape", "squeeze", "expand_dims",
@@ -119,10 +122,13 @@ def _step(eqn, bind: Callable, inputs: list, errors: list, outputs: list) -> lis
     elif name in ("reduce_sum", "dot_general") and _is_float(outputs[0]):
         k = _contraction(name, eqn, inputs)
         size = bind(*[jnp.abs(x) if _is_float(x) else x for x in inputs])
-        own = [k * jnp.finfo(size.dtype).eps * size]
-    else:
+        info = jnp.finfo(size.dtype)
+        own = [k * (info.eps * size + info.tiny)]
+    else:  # 2 ulp of the result, and the underflow term: XLA flushes results below tiny to 0
         own = [
-            ROUNDING_ULPS * jnp.finfo(y.dtype).eps * jnp.abs(y) if _is_float(y) else 0.0
+            ROUNDING_ULPS * jnp.finfo(y.dtype).eps * jnp.abs(y) + jnp.finfo(y.dtype).tiny
+            if _is_float(y)
+            else 0.0
             for y in outputs
         ]
     return [

@@ -29,16 +29,24 @@ def tolerance(r, s, eps, extra=0.0):
 def compare(c, r, extra, s, eps):
     """(valid, failed, error, error/tolerance) of candidate c against reference r at a point.
 
-    valid: the reference is finite in every component; failed: valid and some component
-    out of tolerance (a non-finite candidate is out of any tolerance); error: relative to
-    |r| + s.
+    valid: the reference is finite, and representable in the candidate's dtype, in every
+    component (a float32 candidate cannot hold a truth above 3.4e38); failed: valid and
+    some component out of tolerance (a non-finite candidate is out of any tolerance);
+    error: relative to |r| + s.
     """
     import jax.numpy as jnp
 
     diff = jnp.abs(c - r)
     tol = tolerance(r, s, eps, extra)
+    valid = jnp.isfinite(r)
+    if jnp.finfo(c.dtype).bits < jnp.finfo(r.dtype).bits:  # a float32 candidate: its range
+        # below its smallest normal number XLA flushes to 0 (an absolute error up to tiny),
+        # and a truth beyond its largest number is not representable at all
+        info = jnp.finfo(c.dtype)
+        tol = tol + ULP_BUDGET * info.tiny
+        valid = valid & (jnp.abs(r) <= info.max)
     finite = jnp.isfinite(diff)
     err = jnp.where(diff == 0, 0.0, jnp.where(finite, diff / (jnp.abs(r) + s), jnp.inf))
     ratio = jnp.where(diff == 0, 0.0, jnp.where(finite, diff / tol, jnp.inf))
-    valid = jnp.all(jnp.isfinite(r))
+    valid = jnp.all(valid)
     return valid, valid & ~jnp.all(diff <= tol), jnp.max(err), jnp.max(ratio)

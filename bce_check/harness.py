@@ -43,7 +43,10 @@ unless given).  Per point and component, c passes against r when
   h = ε^{1/3}·max(|x|, 1) balances them (the step is made exact: h = (x + h) − x).
   Points outside the Taylor regime (D(4h) − D(2h) ≠ 4·(D(2h) − D(h))) are not compared.
   E_r, complex step: 2·tiny/h, below which Im f(x + ih) underflows.
-* A candidate that is NaN or infinite where the reference is finite fails.
+* A candidate that is NaN or infinite where the reference is finite fails.  A float32
+  candidate is judged within its range: a point whose float64 reference exceeds float32's
+  largest number is not compared, and 16·tiny₃₂ is added to the tolerance (tiny: the
+  smallest normal number, below which XLA flushes to 0; ρ charges it per operation too).
 
 Smallest error detected: at a point where neither program forms a term larger than
 |r| + s, an error above about 16·ε·(|r| + s) plus a few ulp (3.6e-15·(|r| + s) in float64,

@@ -229,3 +229,24 @@ def test_a_wrong_custom_rule_is_still_caught_by_the_numeric_references():
     verdicts = {r.reference: r.verdict for r in report.results}
     assert verdicts["jax.grad"] == Verdict.PASS  # autodiff uses the (wrong) custom rule
     assert verdicts["finite-difference"] == Verdict.FAIL and not report.ok
+
+
+def test_float32_is_judged_within_its_own_range():
+    # e^u overflows float32 past u ≈ 88.7 (the float64 truth is not representable there:
+    # those points are not compared) and flushes to 0 below u ≈ -87.3 (an absolute error
+    # under float32's smallest normal number, within the underflow term of the model)
+    def f(u):
+        return jnp.exp(u)
+
+    domain = {"u": domains.logits()}
+    size = {"scale": jnp.exp, "samples": 4096, "seed": 0, "dtype": "float32"}  # s(u) = e^u
+    right = check_gradient(f, jnp.exp, domain, wrt="u", **size)
+    assert right.ok, str(right)
+    grad_row = next(r for r in right.results if r.reference == "jax.grad")
+    assert grad_row.nonfinite > 0  # the points beyond float32's range, counted, not compared
+
+    def wrong(u):
+        return jnp.exp(u) * (1 + 1e-4)
+
+    caught = check_gradient(f, wrong, domain, wrt="u", **size)
+    assert not caught.ok
