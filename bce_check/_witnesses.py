@@ -166,7 +166,9 @@ def central_difference(f: Callable, args: list, index: int, eps, scale):
         # f is computed from terms of size up to |f| + s·‖x‖₁ (its slope is bounded by s)
         reach = jnp.maximum(jnp.sum(jnp.abs(flat)), 1)  # terms are at least s in size
         terms = jnp.abs(values[0]) + jnp.abs(values[1]) + 2 * jnp.max(scale) * reach
-        rounding = ULP_BUDGET * eps * terms / (taken[0] - taken[1])
+        # plus the underflow term: each f value may be off by its dtype's smallest normal
+        tiny = jnp.finfo(values.dtype).tiny
+        rounding = ULP_BUDGET * (eps * terms + tiny) / (taken[0] - taken[1])
         # The estimate holds only where D(h) ≈ f' + c·h² (the Taylor regime): there
         # D(4h) − D(2h) = 4·(D(2h) − D(h)).  Where f changes on a scale below h (two
         # softmax logits 4 apart at |z| ≈ 8600 in float32, h ≈ 42), it does not, and the
