@@ -27,6 +27,8 @@ import click
 import derivations
 from derivations import BceCheckError
 
+from .cli_user import limits_options
+
 EXIT_OK, EXIT_FAILED = 0, 1
 TARGETS = "a derivation NAME, --all, --file FILE or --expr EXPR --wrt VAR"
 
@@ -108,20 +110,7 @@ def _known(name: str) -> str:
     help="Directory for the NAME.v files.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(0.1, 86_400),
-    default=20.0,
-    show_default=True,
-    help="Seconds the SymPy work on your text (--file, --expr) may take.",
-)
-@click.option(
-    "--memory-limit",
-    type=click.IntRange(1, 1 << 20),
-    default=1024,
-    show_default=True,
-    help="Memory (MB) the SymPy work on your text (--file, --expr) may use.",
-)
+@limits_options  # for --file and --expr
 def certify(
     name, all_, file, expr, wrt, where, expr_name, directory, as_json, time_limit, memory_limit
 ) -> int:

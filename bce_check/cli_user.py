@@ -110,18 +110,23 @@ class _MathCommand(click.Command):
         return super().parse_args(ctx, [*kept, *(["--", *maths] if maths else [])])
 
 
-def _limits_options(function):
+def limits_options(function):
+    """--time-limit SECONDS and --memory-limit MB: the budget of the SymPy work on a user's
+    text (``derivations.Limits``, whose defaults they show); derive, check and certify."""
+    from derivations import Limits
+
+    default = Limits()
     function = click.option(
         "--memory-limit",
         type=click.IntRange(1, 1 << 20),
-        default=1024,
+        default=default.memory_mb,
         show_default=True,
         help="Memory (MB) the SymPy work on your text may use.",
     )(function)
     return click.option(
         "--time-limit",
         type=click.FloatRange(0.1, 86_400),
-        default=20.0,
+        default=default.seconds,
         show_default=True,
         help="Seconds the SymPy work on your text may take.",
     )(function)
@@ -195,7 +200,7 @@ def _report(outcome: Outcome, fmt, target, output, verify, samples, seed, dtype)
 @click.option("--emit", "target", type=click.Choice(["numpy", "jax"]), help="Emit the code.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write --emit to FILE.")
 @_verify_options
-@_limits_options
+@limits_options
 def derive_command(
     expr,
     wrt,
@@ -233,7 +238,7 @@ def derive_command(
 @click.option("--emit", "target", type=click.Choice(["numpy", "jax"]), help="Emit the code.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write --emit to FILE.")
 @_verify_options
-@_limits_options
+@limits_options
 def check_command(
     file, fmt, target, output, verify, samples, seed, dtype, time_limit, memory_limit
 ) -> int:
