@@ -16,10 +16,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from bce_check import domains
+from bce_check.render import register_ipython
 from derivations import BceCheckError, DomainError, ExpressionError, UnknownDerivation
-
-from . import domains
-from .render import register_ipython
 
 register_ipython()  # in Jupyter, a Derivation shows its steps as mathematics
 
@@ -37,7 +36,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "check_gradient": ("bce_check.harness", "check_gradient"),
+    "check_gradient": ("bce_check.check._harness", "check_gradient"),
     "Report": ("bce_check.report", "Report"),
     "emit": ("bce_check.emit", "emit"),
     "verify": ("bce_check.verify", "verify"),

@@ -31,11 +31,10 @@ from pathlib import Path
 
 from sympy import Abs, Basic, Heaviside, Max, Min, Piecewise, ceiling, floor, sign
 
+from bce_check.printing import PRINTERS, python_name
+from bce_check.printing.notation import text
 from derivations import BceCheckError, ClosedForm, Derivation
-
-from ._printers import PRINTERS, python_name
-from ._stable import REWRITES, stable_form
-from .notation import text
+from derivations.rewrites import REWRITES, stable_form
 
 TARGETS = ("numpy", "jax")
 NOT_ANALYTIC = (Abs, Max, Min, sign, floor, ceiling, Heaviside, Piecewise)
@@ -140,7 +139,7 @@ def _elementwise(derivation: Derivation) -> bool:
     return all(getattr(s, "is_Symbol", False) for s in derivation.arguments)
 
 
-def _dimensions(derivation: Derivation) -> dict:
+def dimensions(derivation: Derivation) -> dict:
     """Shape symbols as array dimensions: m → "X.shape[0]" (a column vector is 1-D)."""
     dims: dict = {}
     for argument in derivation.arguments:
@@ -201,8 +200,8 @@ def _form_sources(derivation: Derivation, form: ClosedForm, printer, prologue: s
     ]
 
 
-def _module_source(derivation: Derivation, target: str) -> str:
-    printer = PRINTERS[target](_dimensions(derivation))
+def module_source(derivation: Derivation, target: str) -> str:
+    printer = PRINTERS[target](dimensions(derivation))
     widen = target == "numpy" and _elementwise(derivation)
     prologue, prologue_source = ("_widen", _WIDEN) if widen else _PROLOGUES.get(target, ("", ""))
     functions = [
@@ -226,7 +225,7 @@ def _module_source(derivation: Derivation, target: str) -> str:
     return "\n\n\n".join(blocks) + "\n"
 
 
-def _load(source: str, name: str) -> dict:
+def load(source: str, name: str) -> dict:
     namespace: dict = {"__name__": f"bce_check.emitted.{name}"}
     exec(compile(source, f"<bce-check emitted {name}>", "exec"), namespace)  # our own source
     return namespace
@@ -236,8 +235,8 @@ def emit(derivation: Derivation, target: str) -> Emitted:
     """Every closed form of ``derivation`` and its function as ``target`` code and callables."""
     if target not in TARGETS:
         raise BceCheckError(f"unknown target {target!r}; allowed: {', '.join(TARGETS)}")
-    source = _module_source(derivation, target)
-    namespace = _load(source, derivation.name)
+    source = module_source(derivation, target)
+    namespace = load(source, derivation.name)
     forms = []
     for form in derivation.closed_forms:
         name = _function_name(derivation, form)
@@ -250,17 +249,23 @@ def emit(derivation: Derivation, target: str) -> Emitted:
     )
 
 
-def jax_function(derivation: Derivation, expr: Basic) -> Callable:
-    """Any expression in the derivation's arguments (a scale, say) as a JAX function of them."""
+def jax_source(derivation: Derivation, functions: dict[str, Basic]) -> str:
+    """A JAX module defining each named expression as a function of the derivation's
+    arguments (by their Python names), printed as the emitted code prints."""
     arguments_ = ", ".join(arguments(derivation))
-    printer = PRINTERS["jax"](_dimensions(derivation))
-    code = printer.doprint(expr)
+    printer = PRINTERS["jax"](dimensions(derivation))
+    bodies = {name: printer.doprint(expr) for name, expr in functions.items()}  # helpers
     blocks = [
         "import builtins\nimport jax\nimport jax.numpy",
         *printer.helper_sources(),
-        f"def f({arguments_}):\n    return {code}",
+        *(f"def {name}({arguments_}):\n    return {body}" for name, body in bodies.items()),
     ]
-    return _load("\n\n\n".join(blocks) + "\n", derivation.name)["f"]
+    return "\n\n\n".join(blocks) + "\n"
+
+
+def jax_function(derivation: Derivation, expr: Basic) -> Callable:
+    """Any expression in the derivation's arguments (a scale, say) as a JAX function of them."""
+    return load(jax_source(derivation, {"f": expr}), derivation.name)["f"]
 
 
 def analytic_definitions(derivation: Derivation) -> dict[str, Callable | None]:
@@ -269,7 +274,7 @@ def analytic_definitions(derivation: Derivation) -> dict[str, Callable | None]:
     For complex-step differentiation: only exp, log, log1p, powers and branches on the
     real part; None for a function whose stable form needs |x|, max, sign or a Piecewise.
     """
-    namespace = _load(_module_source(derivation, "analytic"), derivation.name)
+    namespace = load(module_source(derivation, "analytic"), derivation.name)
     return {
         form.suffix: None
         if stable_form(form.function).has(*NOT_ANALYTIC)

@@ -3,7 +3,7 @@
 ``derivations/golden/closed_forms.txt`` (package data of ``derivations``, read through
 ``importlib.resources``, so that it ships in the wheel) holds one line per closed form
 of every registered derivation, ``<emitted name>: <lhs> = <rhs>``, printed by
-``bce_check.notation.text``.
+``bce_check.printing.notation.text``.
 The emitted name is the derivation's name, plus ``_<suffix>`` for a closed form with a
 suffix (``logistic_regression_gradient_b``).  Only the right-hand side is read back,
 with the safe parser (``derivations.parse``); the left-hand side is for the reader.
@@ -20,7 +20,7 @@ Regenerate the file deliberately, after a reviewed change, with::
 
 (without ``--write`` it only reports which lines changed meaning; ``--write`` needs the
 file on disk: run it from a source checkout).  The printer lives
-in ``bce_check.notation``: this module lives in bce_check, which may import derivations
+in ``bce_check.printing.notation``: this module lives in bce_check, which may import derivations
 (never the other way round).
 """
 
@@ -38,6 +38,7 @@ from pathlib import Path
 
 from sympy import Basic, MatrixSymbol, Symbol
 
+from bce_check.printing.notation import text
 from derivations import (
     FAILED,
     BceCheckError,
@@ -51,13 +52,11 @@ from derivations import (
     parse,
 )
 
-from .notation import text
-
 GOLDEN: Traversable = resources.files("derivations").joinpath("golden", "closed_forms.txt")
 UPDATE = "python -m bce_check.golden --write"
 HEADER = """\
 # Golden closed forms: every closed form of every registered derivation, as
-# bce_check.notation.text printed it when it was last reviewed.
+# bce_check.printing.notation.text printed it when it was last reviewed.
 #
 # One line per closed form:   <emitted name>: <lhs> = <rhs>
 # The emitted name is the derivation's name, plus _<suffix> when the closed form has

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .domains import Sampler
-from .harness import check_gradient
-from .report import INCONCLUSIVE, Report
+from bce_check.check import check_gradient
+from bce_check.domains import Sampler
+from bce_check.report import INCONCLUSIVE, Report
 
 
 def assert_gradient_matches(

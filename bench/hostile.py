@@ -4,7 +4,7 @@ Run:  python bench/hostile.py [--calls 20]
 
 What is measured:
 
-* parse: the wall time of ``derivations._parse.parse`` on the reproducers of issue 10
+* parse: the wall time of ``derivations.text._parse.parse`` on the reproducers of issue 10
   (before the interval guards, ``σ(`` nested 16 deep took 31 s and ``e^(-`` nested 20
   deep 67 s) and on the deepest constants still allowed (8 functions deep), best of 3,
   SymPy's cache cleared before each;
@@ -22,10 +22,9 @@ import time
 
 from sympy.core.cache import clear_cache
 
-from derivations import _limits
-from derivations._limits import run_limited
-from derivations._parse import parse
 from derivations.errors import ExpressionError
+from derivations.text import parse
+from derivations.user import _limits, run_limited
 
 
 def nested(opening: str, inner: str, depth: int) -> str:

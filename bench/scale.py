@@ -63,7 +63,7 @@ def device_rates(samples: int) -> dict:
 
 def exhaustive_unit_octave() -> tuple[float, float]:
     """(warm seconds, max ulp error) of σ' over every float32 in [1, 2]."""
-    from bce_check.exhaustive import verify_exhaustive
+    from bce_check.check.exhaustive import verify_exhaustive
 
     verify_exhaustive(["sigmoid_derivative"], 1.0, 2.0, devices="all")  # compiles
     start = time.perf_counter()
@@ -74,7 +74,7 @@ def exhaustive_unit_octave() -> tuple[float, float]:
 
 def exhaustive_all(fraction: int) -> tuple[float, float, bool]:
     """(seconds, max ulp error, ok) over all finite float32, or estimated from 1/fraction."""
-    from bce_check import exhaustive
+    from bce_check.check import exhaustive
     from bce_check.verify import problem
 
     sigma = problem("sigmoid_derivative")
@@ -95,14 +95,13 @@ def exhaustive_all(fraction: int) -> tuple[float, float, bool]:
 
 def exhaustive_band() -> float:
     """Max ulp error of σ' over z in [80, 104]: float32 results below 2^-126 (subnormal)."""
-    from bce_check.exhaustive import verify_exhaustive
+    from bce_check.check.exhaustive import verify_exhaustive
 
     return verify_exhaustive(["sigmoid_derivative"], 80.0, 104.0, "all").results[0].max_error
 
 
 def _all() -> list:
     import jax
-
     return jax.local_devices()
 
 
@@ -115,7 +114,6 @@ def main() -> None:
     args = parser.parse_args()
     _force_host_devices(args.host_devices)
     import jax
-
     print(f"devices: {jax.local_devices()}")
     rates = device_rates(args.samples)
     print(f"1. verify D2 float64, {args.samples:,} points, warm median of 3:")

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.test_util import check_grads
 
-from bce_check.harness import enable_x64, run
+from bce_check.check import enable_x64, run
 from bce_check.verify import problem
 
 

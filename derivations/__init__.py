@@ -15,16 +15,33 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from ._chain import check_equal
-from ._derivfile import FileDerivation, first_wrong, load
-from ._derivfile import read as read_derivation
-from ._limits import Limits, run_limited
-from ._matrix import Explicit, is_structured
-from ._parse import parse
-from ._proof import ClosedForm, Derivation, Proof, Step, StepResult
-from ._verdicts import FAILED, INCONCLUSIVE, NUMERIC_ONLY, PROVED, Check, Verdict, worst
-from .derive import derive
-from .errors import BceCheckError, DomainError, ExpressionError, LimitExceeded, UnknownDerivation
+from derivations.errors import (
+    BceCheckError,
+    DomainError,
+    ExpressionError,
+    LimitExceeded,
+    UnknownDerivation,
+)
+from derivations.proof import (
+    FAILED,
+    INCONCLUSIVE,
+    NUMERIC_ONLY,
+    PROVED,
+    Check,
+    ClosedForm,
+    Derivation,
+    Explicit,
+    Proof,
+    Step,
+    StepResult,
+    Verdict,
+    check_equal,
+    is_structured,
+    worst,
+)
+from derivations.text import parse
+from derivations.user import FileDerivation, Limits, derive, first_wrong, load, run_limited
+from derivations.user import read as read_derivation
 
 # name -> "module" (its derive()) or "module:function"
 _REGISTRY: dict[str, str] = {
@@ -85,4 +102,4 @@ def get(name: str) -> Derivation:
     if name not in _REGISTRY:
         raise UnknownDerivation(name, names())
     module, _, function = _REGISTRY[name].partition(":")
-    return getattr(import_module(f"{__name__}.{module}"), function or "derive")()
+    return getattr(import_module(f"{__name__}.catalogue.{module}"), function or "derive")()

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bce_check import check_gradient, domains
-from bce_check.harness import run
+from bce_check.check import run
 from bce_check.report import Report
 from bce_check.verify import problem
 

@@ -38,11 +38,9 @@ from sympy.core.cache import clear_cache
 import derivations
 from bce_check import render
 from derivations import FAILED, PROVED, Derivation
-from derivations._equality import check_equal
-from derivations._matrix import Explicit, MatrixDerivative, is_structured
-from derivations._mpmath import program
-from derivations.batch import X, elementwise, h, m, n, theta, y
+from derivations.catalogue.batch import X, elementwise, h, m, n, theta, y
 from derivations.functions import sigmoid, softmax
+from derivations.proof import Explicit, MatrixDerivative, check_equal, is_structured, program
 from derivations.sets import SIMPLEX
 
 CLOSED_FORMS = {

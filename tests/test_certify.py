@@ -23,10 +23,10 @@ import pytest
 from sympy import Abs, Add, FiniteSet, Float, Interval, Rational, S, Symbol, exp, lambdify, log, pi
 
 import derivations
-from bce_check import certify as cert
-from bce_check._coq import STRATEGIES, coq
-from bce_check._coq_logs import canonical
-from bce_check._coq_statements import closed_form_statements, step_statements
+from bce_check.certify import _certify as cert
+from bce_check.certify._coq import STRATEGIES, coq
+from bce_check.certify._logs import canonical
+from bce_check.certify._statements import closed_form_statements, step_statements
 from bce_check.cli import main
 from derivations.errors import ExpressionError
 from derivations.functions import sigmoid, softplus, to_exp_form

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 import derivations
-from bce_check._deriv_format import to_deriv
 from bce_check.cli import main
+from bce_check.render._deriv import to_deriv
 from derivations import BceCheckError, ExpressionError, load
-from derivations._derivfile import first_wrong, read
+from derivations.user import first_wrong, read
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.deriv"))
 SCALAR = [n for n in derivations.names() if not derivations.get(n).structured]

@@ -15,9 +15,9 @@ import pytest
 from sympy import Symbol, exp
 
 import derivations
-from bce_check._table import markdown, table
 from bce_check.cli import main
 from bce_check.report import PASS, SKIPPED, Report, Result
+from bce_check.report._table import markdown, table
 from derivations import Derivation, Step
 from derivations.functions import sigmoid
 

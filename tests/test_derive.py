@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from sympy import FiniteSet, Interval, S, Symbol, exp
 
-from bce_check._user_verify import verify_derivation
 from bce_check.cli import main
 from bce_check.emit import emit
-from bce_check.notation import text
+from bce_check.printing.notation import text
+from bce_check.verify._user import verify_derivation
 from derivations import DomainError, ExpressionError, derive
-from derivations._limits import Limits
-from derivations._where import domains_from
 from derivations.errors import LimitExceeded
 from derivations.functions import sigmoid
+from derivations.text import domains_from
+from derivations.user import Limits
 
 FOCAL = "-p·(1 - σ(u))^γ·log(σ(u)) - (1 - p)·σ(u)^γ·log(1 - σ(u))"
 FOCAL_WHERE = ("p in [0, 1]", "γ >= 0")
@@ -97,7 +97,7 @@ def test_examples_are_proved_and_emitted_finite_at_large_logits(name):
 def test_focal_jax_code_is_finite_at_large_logits(focal):
     import jax.numpy as jnp
 
-    from bce_check.harness import enable_x64
+    from bce_check.check import enable_x64
 
     enable_x64()
     code = emit(focal, "jax")
@@ -198,8 +198,8 @@ def test_cli_verify_exits_0_on_a_proved_loss(capsys):
 )
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_where_samplers_stay_in_their_domain_and_reach_its_ends(description, lo, hi, exact, dtype):
-    from bce_check._user_domains import sampler
-    from bce_check.harness import enable_x64
+    from bce_check.check import enable_x64
+    from bce_check.domains import sampler
 
     enable_x64()
     values = np.asarray(sampler(description).draw(0, 0, 0, 4_000, dtype))
@@ -239,7 +239,7 @@ def test_cli_sign_over_the_variable_exits_2_with_one_line(tmp_path, capsys):
 def test_the_numeric_witness_names_a_function_it_cannot_evaluate():
     from sympy import DiracDelta, Function, sign
 
-    from derivations._numeric import numeric_agreement
+    from derivations.proof._numeric import numeric_agreement
 
     u = Symbol("u", real=True)
     for side, name in [(2 * u * DiracDelta(u), "DiracDelta"), (Function("g")(u), "g")]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sympy import FiniteSet, Interval, S
 
 from bce_check import domains
-from bce_check.harness import enable_x64
+from bce_check.check import enable_x64
 from derivations import DomainError
 
 enable_x64()

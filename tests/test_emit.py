@@ -14,12 +14,12 @@ import pytest
 from sympy import Matrix, MatrixSymbol, S, Symbol, exp, log
 
 import derivations
-from bce_check._stable import REWRITES, softplus_affine, stable_form
+from bce_check.check import enable_x64
 from bce_check.emit import analytic_definition, emit, write
-from bce_check.harness import enable_x64
 from derivations import FAILED, BceCheckError
-from derivations._equality import check_equal
 from derivations.functions import sigmoid, softmax, softplus
+from derivations.proof import check_equal
+from derivations.rewrites import REWRITES, softplus_affine, stable_form
 
 enable_x64()
 x, a = Symbol("x", real=True), Symbol("a", real=True)
@@ -165,7 +165,6 @@ def test_numpy_module_takes_lists_tuples_and_numbers_like_numpy():
 @pytest.mark.parametrize("name", ["bce_logit_gradient", "softmax_cross_entropy"])
 def test_jax_module_warns_once_that_float64_input_runs_in_float32(name):
     import jax
-
     emitted = emit(derivations.get(name), "jax")
     args = [np.array([0.5, -0.5]), np.array([1.0, 0.0])]
     with jax.enable_x64(False), warnings.catch_warnings(record=True) as caught:
@@ -209,7 +208,6 @@ def test_emitted_jax_gradient_is_within_2_spacings(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_jax_grad_of_the_emitted_forms_is_finite_and_right(dtype):
     import jax
-
     emitted = emit(derivations.get("bce_logit_gradient"), "jax")
     u = np.array([-1e4, -800.0, -40.0, -1.0, 0.0, 1.0, 40.0, 800.0, 1e4], dtype=dtype)
     p = np.full_like(u, 0.25)

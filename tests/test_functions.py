@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sympy import Matrix, MatrixSymbol, Rational, Symbol, exp, log, simplify
 
-from bce_check._printers import PRINTERS
-from bce_check.notation import tex, text
+from bce_check.printing import PRINTERS
+from bce_check.printing.notation import tex, text
 from derivations.functions import (
     ColumnFunction,
     log_softmax,

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bce_check import check_gradient, domains
-from bce_check.harness import ULP_BUDGET, run
+from bce_check.check import ULP_BUDGET, run
 from bce_check.verify import problem
 from derivations import DomainError
 

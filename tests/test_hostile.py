@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from sympy import Basic, MatrixSymbol, Symbol
 
 from bce_check.cli import main
-from derivations._limits import Limits, run_limited
-from derivations._parse import MAX_LENGTH, parse
 from derivations.errors import ExpressionError
+from derivations.text._parse import MAX_LENGTH, parse
+from derivations.user import Limits, run_limited
 
 m, n = (Symbol(name, integer=True, positive=True) for name in "mn")
 MATRICES = {"X": MatrixSymbol("X", m, n), "θ": MatrixSymbol("theta", n, 1)}

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from sympy import Symbol
 
-from derivations import _limits
-from derivations._limits import Limits, run_limited
-from derivations._parse import parse
 from derivations.errors import DomainError, ExpressionError, LimitExceeded, UnknownDerivation
 from derivations.functions import sigmoid
+from derivations.text import parse
+from derivations.user import Limits, _limits, run_limited
 
 
 def spin() -> None:
@@ -173,8 +172,8 @@ def test_a_script_read_from_stdin_can_use_the_fork_server():
     # caller's __main__ ('<stdin>' here: no such file) unless run_limited leaves it alone
     script = (
         "import jax, sys\n"
-        "from derivations._limits import run_limited\n"
-        "from derivations._parse import parse\n"
+        "from derivations.user._limits import run_limited\n"
+        "from derivations.text._parse import parse\n"
         "print(run_limited(parse, 'u + 1') == parse('u + 1'))\n"
     )
     done = subprocess.run(

@@ -44,9 +44,9 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 import derivations
 from bce_check.render import text
-from derivations._parse import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, parse
 from derivations.errors import ExpressionError
 from derivations.functions import sigmoid, softmax, softplus, to_exp_form
+from derivations.text._parse import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, parse
 
 x, y, z, u, p = (Symbol(name, real=True) for name in "xyzup")
 

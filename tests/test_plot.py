@@ -9,9 +9,17 @@ import numpy as np
 import pytest
 
 import derivations
-from bce_check import _plot_axes, _plot_instances, _plot_scalar
 from bce_check.cli import main
-from bce_check.plot import is_scalar, new_figure
+from bce_check.render.plot import (
+    _axes as _plot_axes,
+)
+from bce_check.render.plot import (
+    _instances as _plot_instances,
+)
+from bce_check.render.plot import (
+    _scalar as _plot_scalar,
+)
+from bce_check.render.plot import is_scalar, new_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCALAR = [n for n in derivations.names() if is_scalar(derivations.get(n))]

@@ -23,10 +23,9 @@ from derivations import (
     UnknownDerivation,
     Verdict,
 )
-from derivations._equality import check_equal
-from derivations._numeric import numeric_agreement
-from derivations._verdicts import worst
 from derivations.functions import sigmoid, softplus, to_exp_form
+from derivations.proof import check_equal, worst
+from derivations.proof._numeric import numeric_agreement
 
 z = Symbol("z", real=True)
 
@@ -194,7 +193,7 @@ UNSETTLED = Add(*[(u**2 - 1) ** k - (u - 1) ** k * (u + 1) ** k for k in range(6
 
 
 def test_an_evaluation_that_never_settles_is_inconclusive_never_failed(monkeypatch):
-    monkeypatch.setattr("derivations._numeric.PRECISIONS", (45, 50))  # a small budget
+    monkeypatch.setattr("derivations.proof._numeric.PRECISIONS", (45, 50))  # a small budget
     for extra in (0, Rational(1, 10**30)):  # true, and false: no evidence either way
         check = check_equal(sigmoid(u) - p + UNSETTLED + extra, sigmoid(u) - p, LARGE_U, 7)
         assert check.verdict == INCONCLUSIVE, check
@@ -205,7 +204,7 @@ def test_an_evaluation_that_never_settles_is_inconclusive_never_failed(monkeypat
     )
     derivation = Derivation("unsettled", "G = σ(u) − p", "test", LARGE_U, steps)
     assert derivation.proof.verdict == INCONCLUSIVE and not derivation.proof.ok
-    from bce_check.render import render  # every format shows the state (a mark of its own)
+    from bce_check.render import render
 
     for fmt in ("text", "markdown", "latex", "json"):
         assert "inconclusive" in render([derivation], fmt, as_list=False), fmt

@@ -9,6 +9,7 @@ import pytest
 
 import derivations
 from bce_check import render
+from bce_check.render import _formats
 from derivations import BceCheckError
 
 
@@ -77,7 +78,7 @@ def test_every_format_shows_facts_diff_check_and_notes(catalogue, fmt):
     assert facts in out
     assert "agrees with sympy.diff of the definition".lower() in out.lower()
     for note in v.notes:  # each note, in the format's own escaping
-        shown = render._tex_text(note) if fmt == "latex" else note
+        shown = _formats._tex_text(note) if fmt == "latex" else note
         assert shown in out
     for row in v.facts:
         equation = " = ".join(

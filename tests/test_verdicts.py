@@ -170,8 +170,8 @@ def test_9_numpy_integer_scalars_are_accepted():
 def test_the_running_bound_covers_a_programs_actual_rounding(program):
     # the same program in float32 and float64: the float64 value is the truth to ~1e-16,
     # and the float32 error must lie within ρ (computed by the float32 program itself)
-    from bce_check._rounding import running_error
-    from bce_check.harness import enable_x64
+    from bce_check.check import enable_x64
+    from bce_check.check._rounding import running_error
 
     enable_x64()
     u = np.concatenate([np.linspace(-60, 60, 2001), np.geomspace(1e-6, 80, 500)])

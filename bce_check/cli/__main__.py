@@ -1,0 +1,3 @@
+from bce_check.cli import run
+
+run()

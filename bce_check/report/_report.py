@@ -1,0 +1,139 @@
+"""What a verification run found: one Result per (function, reference), gathered in a Report.
+
+Errors are relative to |reference| + s, where s is the gradient's scale (the size of
+the terms it is made of, see harness.py): for values well above s this is the usual
+relative error, and below it an absolute error measured against s.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Verdict(enum.StrEnum):
+    """A reference's verdict on a gradient; a str, so JSON and ``== "pass"`` stay as they were.
+
+    ``inconclusive``: the reference compared too few points to vouch for the gradient
+    (fewer than ``MIN_COMPARED`` of those sampled: it was not finite, or finite
+    differences were outside their Taylor regime, at the others).
+    """
+
+    PASS = "pass"
+    FAIL = "fail"
+    SKIPPED = "skipped"
+    INCONCLUSIVE = "inconclusive"
+
+    @classmethod
+    def worst(cls, verdicts: Iterable[Verdict]) -> Verdict:
+        """fail over inconclusive over pass; skipped alone, or nothing, is inconclusive."""
+        given = set(verdicts)
+        for verdict in (cls.FAIL, cls.INCONCLUSIVE, cls.PASS):
+            if verdict in given:
+                return verdict
+        return cls.INCONCLUSIVE
+
+
+PASS, FAIL = Verdict.PASS, Verdict.FAIL
+SKIPPED, INCONCLUSIVE = Verdict.SKIPPED, Verdict.INCONCLUSIVE
+MIN_COMPARED = 0.5  # a reference vouches for a gradient only if it compared half the points
+
+
+@dataclass(frozen=True)
+class Result:
+    """One reference's verdict on one function's gradient."""
+
+    name: str
+    reference: str
+    dtype: str
+    points: int
+    max_error: float
+    median_error: float
+    worst_input: dict[str, Any]
+    verdict: Verdict
+    note: str = ""
+    sampled: int = 0  # points drawn; ``points`` of them were compared
+    nonfinite: int = 0  # sampled points where this reference gave no finite value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract; non-finite errors (a NaN or inf from the candidate) become null."""
+
+        def number(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
+        return {
+            "name": self.name,
+            "reference": self.reference,
+            "dtype": self.dtype,
+            "points": self.points,
+            "max_error": number(self.max_error),
+            "median_error": number(self.median_error),
+            "worst_input": self.worst_input,
+            "verdict": str(self.verdict),
+            "sampled": self.sampled,
+            "nonfinite": self.nonfinite,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """All results of a run.
+
+    ``ok`` when no reference failed and every function checked has at least one
+    reference that passed (compared enough points and agreed at all of them): a check
+    whose references all dropped their points, or were skipped, is not a pass.
+    """
+
+    results: tuple[Result, ...]
+    samples: int = 0
+    seed: int = 0
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == PASS
+
+    @property
+    def verdict(self) -> Verdict:
+        """fail if any reference failed; else inconclusive if some function has no
+        reference that passed; else pass."""
+        by_name: dict[str, list[Verdict]] = {}
+        for r in self.results:
+            by_name.setdefault(r.name, []).append(r.verdict)
+        return Verdict.worst(
+            FAIL if FAIL in v else PASS if PASS in v else INCONCLUSIVE for v in by_name.values()
+        )
+
+    def failures(self) -> list[Result]:
+        return [r for r in self.results if r.verdict == FAIL]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": str(self.verdict), "results": [r.to_dict() for r in self.results]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def __str__(self) -> str:
+        from bce_check.report._table import table
+
+        return table(self)
+
+    def _repr_markdown_(self) -> str:
+        from bce_check.report._table import markdown
+
+        return markdown(self)
+
+    def __add__(self, other: Report) -> Report:
+        return Report(
+            self.results + other.results,
+            max(self.samples, other.samples),
+            self.seed,
+            self.seconds + other.seconds,
+            tuple(dict.fromkeys(self.notes + other.notes)),
+        )

@@ -1,0 +1,2 @@
+"""The catalogue: one module per derivation, and the registry."""
+
