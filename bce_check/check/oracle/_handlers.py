@@ -88,15 +88,15 @@ def _pow(ctx: Ctx, eqn: Any, x: Germ, y: Any) -> Germ:
     0^y = 0 for constant y > 0 and the one-sided derivative of (h·t)^y at x = 0."""
     if isinstance(y, Plain):
         return g.ipow(ctx, x, int(y.v.reshape(-1)[0])) if np.all(y.v == y.v.reshape(-1)[0]) \
-            else _general_pow(ctx, x, g.constant(ctx, y.v.astype(float)))
+            else general_pow(ctx, x, g.constant(ctx, y.v.astype(float)))
     if y.const and np.shape(y.bad)[0] == 1 and y.c[0][0].size == 1:
         v = y.c[0][0].reshape(-1)[0]
         if v == y.c[0][1].reshape(-1)[0] and float(v) == int(float(v)) and abs(float(v)) < 64:
             return g.ipow(ctx, x, int(float(v)))
-    return _general_pow(ctx, x, y)
+    return general_pow(ctx, x, y)
 
 
-def _general_pow(ctx: Ctx, x: Germ, y: Germ) -> Germ:
+def general_pow(ctx: Ctx, x: Germ, y: Germ) -> Germ:
     out = g.unary(ctx, "exp", g.mul(ctx, y, g.unary(ctx, "log", x)))
     k = ctx.k
     lo, hi = x.c[0]
