@@ -170,6 +170,7 @@ def _register_structural(h: dict[str, Handler]) -> None:
     h["argmin"] = lambda c, e, a: s.argmax(
         c, a, p(e, "axes")[0], True, np.dtype(p(e, "index_dtype")))
     h["cumsum"] = lambda c, e, a: s.cumsum(c, a, p(e, "axis"), p(e, "reverse"))
+    h["dynamic_slice"] = lambda c, e, a, *st: s.dynamic_slice(a, st, p(e, "slice_sizes"))
     h["dot_general"] = lambda c, e, a, b: s.dot_general(c, a, b, p(e, "dimension_numbers"))
 
 

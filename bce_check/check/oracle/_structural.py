@@ -98,10 +98,7 @@ def reduce(ctx: Ctx, v: Germ, axes: Sequence[int], op: str) -> Germ:
     acc = _take(flat, 0)
     for i in range(1, r):
         x = _take(flat, i)
-        if op == "sum":
-            acc = g.add(ctx, acc, x)
-        else:
-            acc = g.maximum(ctx, acc, x, lower=op == "min")
+        acc = g.add(ctx, acc, x) if op == "sum" else g.maximum(ctx, acc, x, op == "min")
     return acc
 
 
@@ -153,3 +150,21 @@ def dot_general(ctx: Ctx, a: Germ, b: Germ, dims) -> Germ:
         return prod
     nd = np.ndim(prod.bad) - 1
     return reduce(ctx, prod, list(range(nd - nc, nd)), "sum")
+
+
+def dynamic_slice(v: Value, starts: Sequence[Plain], sizes: Sequence[int]) -> Value:
+    """operand[s_0 : s_0 + size_0, ...] with per-point starts (clamped as lax does)."""
+    batch = max([batch_of(v)] + [batch_of(st) for st in starts])
+    v = full_batch(v, batch)
+    dims = np.shape(v.bad)[1:]
+    nd = len(dims)
+    index: list[np.ndarray] = [np.arange(batch).reshape((batch,) + (1,) * nd)]
+    for d, (st, size) in enumerate(zip(starts, sizes, strict=True)):
+        s0 = np.clip(np.broadcast_to(st.v.reshape(-1), (batch,)), 0, dims[d] - size)
+        shape = [1] * nd
+        shape[d] = size
+        index.append(s0.reshape((batch,) + (1,) * nd) + np.arange(size).reshape((1, *shape)))
+    out = g.map_arrays(v, lambda a: a[tuple(index)])
+    for st in starts:
+        out.bad = out.bad | np.reshape(st.bad, (-1,) + (1,) * nd)
+    return out

@@ -39,11 +39,8 @@ def check_supported(expr: Any, symbols: Sequence[Any]) -> None:
                 raise OracleUnavailable(f"the oracle has no value for symbol {name!r}")
         elif isinstance(node, (sympy.Rational, sympy.Float)) or node in (sympy.pi, sympy.E):
             continue
-        elif name in _UNARY or name in _NARY or name in _REL or name in _BOOL:
-            continue
-        elif isinstance(node, sympy.Tuple) or type(node).__name__ == "ExprCondPair":
-            continue
-        else:
+        elif not (name in _UNARY or name in _NARY or name in _REL or name in _BOOL
+                  or isinstance(node, sympy.Tuple) or name == "ExprCondPair"):
             raise OracleUnavailable(f"the oracle cannot evaluate SymPy node {name!r}")
 
 
