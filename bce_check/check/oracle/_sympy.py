@@ -36,7 +36,7 @@ def check_supported(expr: Any, symbols: Sequence[Any]) -> None:
         name = type(node).__name__
         if isinstance(node, sympy.Symbol):
             if node not in symbols:
-                raise OracleUnavailable(f"the oracle has no value for symbol {name!r}")
+                raise OracleUnavailable(f"the oracle has no value for symbol {str(node)!r}")
         elif isinstance(node, (sympy.Rational, sympy.Float)) or node in (sympy.pi, sympy.E):
             continue
         elif not (name in _UNARY or name in _NARY or name in _REL or name in _BOOL
