@@ -33,7 +33,7 @@ from bce_check.check._arguments import (
     whole_number,
 )
 from bce_check.check._judge import Disputed, audit_indices, build, judge
-from bce_check.check._references import analytic, autodiff, autodiff_is_jax_own
+from bce_check.check._references import analytic, autodiff_is_jax_own
 from bce_check.check._stages import (
     CHUNK,
     EAGER_CHUNK,
@@ -45,18 +45,18 @@ from bce_check.check._stages import (
     reference_bound_stage,
     reference_stage,
 )
+from bce_check.check._traced import _derivative_shape, _pilot_scale, _trace_check
 from bce_check.check._verdicts import oracle_result, overruled
 from bce_check.check.tolerance import (
     AUDIT,
+    DEFAULT_ORACLE_POINTS,
     FD_SAFETY,
-    ORACLE_POINTS,
     REFERENCE_DTYPE,
     ULP_BUDGET,
     arbitrated,
 )
 from bce_check.domains import Sampler
 from bce_check.report import SKIPPED, Report, Result
-from derivations import DomainError
 
 REFERENCES = ("jax.grad", "jax.jvp", "finite-difference", "complex-step")
 __all__ = [
@@ -100,46 +100,10 @@ class Problem:
 
 
 def enable_x64() -> None:
-    """Switch JAX to allow float64: the one place bce-check does it, at the harness's entry."""
+    """Switch JAX to float64 for the whole process (notebooks, tests); checks use a context."""
     import jax
     if not jax.config.jax_enable_x64:
         jax.config.update("jax_enable_x64", True)
-
-
-def _trace_check(problem: Problem, dtype: str, index: int) -> None:
-    """Trace f and grad abstractly once, so a user's mistake is a clear error, not a jit trace."""
-    import jax.numpy as jnp
-    expected = _derivative_shape(replace(problem, grad=None, name=""), index)
-    got = _output(problem.grad, tuple(s.shape for _, s in problem.samplers), dtype)
-    if not jnp.issubdtype(got.dtype, jnp.floating):
-        raise DomainError(
-            f"grad returns {got.dtype} values; a gradient must be floating point "
-            f"({dtype}, like its inputs)"
-        )
-    if got.shape != expected:
-        raise DomainError(
-            f"grad returns shape {got.shape}, but the derivative of f with respect to "
-            f"{problem.wrt} has shape {expected}"
-        )
-
-
-@lru_cache(maxsize=256)  # traced once per f: a run of many candidates does not retrace it
-def _derivative_shape(problem: Problem, index: int) -> tuple:
-    import jax
-    wide = [jax.ShapeDtypeStruct(s.shape, REFERENCE_DTYPE) for _, s in problem.samplers]
-    try:
-        return jax.eval_shape(autodiff(problem.f, problem.order, index), *wide).shape
-    except Exception as error:
-        raise DomainError(f"jax.grad of f failed on a sample input: {error}") from error
-
-
-@lru_cache(maxsize=256)
-def _output(grad: Callable, shapes: tuple, dtype: str):
-    import jax
-    try:
-        return jax.eval_shape(grad, *[jax.ShapeDtypeStruct(shape, dtype) for shape in shapes])
-    except Exception as error:
-        raise DomainError(f"grad failed on a sample input: {error}") from error
 
 
 @lru_cache(maxsize=256)
@@ -174,9 +138,8 @@ class Sweep:
 def local_sweep(job: Sweep, start: int, stop: int, progress=None) -> dict[str, Totals]:
     """Points start … stop − 1 chunk by chunk on the default device: Totals per reference.
 
-    A chunk where some point fails the tight test is compared again with each program's
-    own rounding bound added (ρ_r + ρ_c, see the module docstring): passing runs never
-    pay for ρ.
+    A chunk where some point fails the tight test is compared again with ρ_r + ρ_c added
+    (``tolerance.py``): passing runs never pay for ρ.
     """
     import jax
     import jax.numpy as jnp
@@ -218,7 +181,7 @@ def run(
     progress: Callable[[int], None] | None = None,
     sweep: Callable | None = None,
     *,
-    oracle_points: int = ORACLE_POINTS,
+    oracle_points: int = DEFAULT_ORACLE_POINTS,
     audit: int = AUDIT,
 ) -> Report:
     """Check ``problem`` on ``samples`` seeded points; the same seed gives the same report.
@@ -227,8 +190,7 @@ def run(
     (default: ``local_sweep``, chunk by chunk on the default device; see
     ``bce_check.check._devices`` for several devices and ``_distributed`` for processes).
     The oracle judges the disputed points and ``audit`` seeded ones, ``oracle_points`` at
-    most (0: no oracle, the arbitration rule instead; ``tolerance.py``).  float64 is on
-    for this computation only: JAX's configuration is as it was on return.
+    most (0: off; ``tolerance.py``).  float64 is on for this computation only.
     """
     import jax
 
@@ -249,8 +211,14 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
     analytic_f, skipped = _complex_step_plan(key, index)
     notes = [f"{problem.name}: {problem.note}"] if problem.note else []
     scale_fn = scale if callable(scale) else None
-    scale = 0.0 if scale is None or callable(scale) else scale  # None: per point (ρ_c)
     oracle, reason = build(problem, index) if oracle_points else (None, "oracle_points=0")
+    if callable(scale):
+        scale = 0.0
+    elif scale is None and oracle is not None:
+        scale = 0.0  # per point: the absolute part from the candidate's own rounding, ρ_c
+    elif scale is None:  # the oracle off: the screen alone needs a gradient scale
+        scale = _pilot_scale(problem, index, seed, dtype, chunk_size(samples))
+        notes.append(f"{problem.name}: gradient scale s = {scale:.3g} (largest |jax.grad| seen)")
     if oracle is not None and sweep is not None:
         oracle, reason = None, "the oracle judges single-device runs only (not yet sharded)"
     shape = _derivative_shape(key, index)
@@ -301,6 +269,8 @@ def check_gradient(
     scale: float | Callable | None = None,
     name: str | None = None,
     progress: Callable[[int], None] | None = None,
+    oracle_points: int = DEFAULT_ORACLE_POINTS,
+    audit: int = AUDIT,
 ) -> Report:
     """Check that ``grad`` is the derivative of ``f`` with respect to ``wrt``.
 
@@ -310,9 +280,11 @@ def check_gradient(
     takes them in the order given, and the report says so.  ``grad`` returns ∂f/∂wrt
     (the shape of ``jax.jacrev(f)``).  It is compared with jax.grad, forward mode,
     central differences and (where f is analytic and calls no host code) complex step,
-    under the tolerance model of this module; ``scale`` (finite, > 0) is the size of
-    the gradient's terms (default: the largest |jax.grad f| on the first chunk).
-    Returns a Report; ``report.ok`` is True only when no reference disagrees anywhere
+    under the tolerance model (``bce_check.check.tolerance``); ``scale`` (finite, > 0)
+    is the size of the gradient's terms (default: per point, from the candidate's own
+    rounding).  The oracle (f's formula at high precision) judges every disputed point
+    and ``audit`` seeded ones, ``oracle_points`` at most (0: off).  Returns a Report;
+    ``report.ok`` is True only when no reference and no oracle judgement disagrees,
     and at least one reference compared enough points and agreed.
     """
     samplers, by_order = match(f, domains)
@@ -326,4 +298,5 @@ def check_gradient(
         scale_value(scale),
         note=f"{by_order} ({', '.join(arguments)})" if by_order else "",
     )
-    return run(problem, samples, seed, dtype, progress)
+    return run(problem, samples, seed, dtype, progress,
+               oracle_points=oracle_points, audit=audit)

@@ -124,6 +124,7 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     cand = cand.reshape((len(index), *shape))
     rel, absolute = oracle_tolerance(dtype, len(index))
     wide = [np.asarray(a, dtype=np.float64) for a in args]
+    absolute = absolute + rel * _scale_at(problem, wide)  # 16·ε·s: a stated scale counts
     verdict = _decide(oracle, wide, cand, rel, absolute, bound, args)
     j, failing = verdict
     summary.update(
@@ -154,6 +155,19 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
              "error": float(errors[k]), "failed": bool(failing.size),
              "median": float(np.median(errors))}
     return Verdicts(summary, overruled, confirmed, judged, worst)
+
+
+def _scale_at(problem, wide: list) -> np.ndarray:
+    """The problem's stated scale s at each point (0 where none is stated)."""
+    scale = problem.scale
+    if scale is None:
+        return np.zeros(len(wide[0]))
+    if not callable(scale):
+        return np.full(len(wide[0]), float(scale))
+    import jax
+
+    values = np.asarray(jax.vmap(scale)(*wide), dtype=np.float64)
+    return np.abs(values.reshape(len(wide[0]), -1)).max(axis=1)
 
 
 def _decide(oracle, wide, cand, rel, absolute, bound, args):

@@ -1,0 +1,117 @@
+"""The oracle settles what the float references cannot: false passes and false failures
+that the screen alone gave, each reproduced as a user met it."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+from bce_check import check_gradient, domains
+from bce_check.check.tolerance import ORACLE_POINTS
+
+ON = {"oracle_points": ORACLE_POINTS}  # the oracle on (off by default for now)
+
+SAMPLES = 20_000  # enough: each planted error touches thousands of these points
+
+
+def interval(lo: float, hi: float):
+    return domains.sampler(("interval", lo, hi, False, False))
+
+
+def _poisson(u, y):
+    return jnp.exp(u) - y * u
+
+
+POISSON = {"u": interval(-30.0, 30.0), "y": interval(0.0, 100.0)}
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda u, y: jnp.exp(u) - y * (1 - 1e-4),  # off by 1e-4·y everywhere
+        lambda u, y: (jnp.exp(u) - y) * jnp.where(u < 0, 1 + 1e-5, 1.0),  # 1e-5, u < 0 only
+    ],
+    ids=["y-off-by-1e-4", "relative-1e-5-below-0"],
+)
+def test_an_error_small_beside_the_largest_gradient_fails(wrong):
+    # the gradient spans e^-30 … e^30: a scale from its largest value hid both errors
+    report = check_gradient(_poisson, wrong, POISSON, wrt="u", samples=SAMPLES, **ON)
+    assert not report.ok
+    assert report.to_dict()["oracle"]["failed"] > 0 or any(
+        r.verdict == "fail" for r in report.results if r.reference == "jax.grad"
+    )
+
+
+def test_the_right_poisson_gradient_passes():
+    report = check_gradient(_poisson, lambda u, y: jnp.exp(u) - y, POISSON, wrt="u",
+                            samples=SAMPLES, **ON)
+    assert report.ok, str(report)
+
+
+def _naive_gce(u, p, q):
+    s = jax.nn.sigmoid(u)
+    return p * (1 - s**q) / q + (1 - p) * (1 - (1 - s) ** q) / q
+
+
+def _gce_gradient(u, p, q):
+    s = jax.nn.sigmoid(u)
+    return (1 - p) * (1 - s) ** q * s - p * s**q * (1 - s)
+
+
+def test_a_right_gradient_of_a_naive_jax_nn_loss_passes():
+    # jax.nn.sigmoid has a custom_jvp, so no float reference was excused where f itself
+    # loses accuracy; the oracle differentiates f's formula and sides with the candidate
+    # below u ≈ −745 σ(u) underflows to 0 in float64 and this candidate returns 0 where
+    # the truth is about −p·e^(q·u): a true failure the oracle reports (the emitted
+    # stable form, exp(−q·softplus(−u)), does not underflow); the user's case is inside
+    q = domains.sampler(("interval", 1e-6, 1.0, True, False))
+    spec = {"u": interval(-700.0, 700.0), "p": domains.labels(), "q": q}
+    report = check_gradient(_naive_gce, _gce_gradient, spec, wrt="u", samples=SAMPLES, **ON)
+    assert report.ok, str(report)
+    assert report.to_dict()["oracle"]["judged"] > 0
+
+
+KINKS = [
+    (lambda u: jnp.abs(u) + jax.nn.softplus(u), lambda u: jnp.sign(u) + jax.nn.sigmoid(u)),
+    (lambda u: 0.1 * jnp.abs(u) + jax.nn.softplus(u) - 0.3 * u,
+     lambda u: 0.1 * jnp.sign(u) + jax.nn.sigmoid(u) - 0.3),
+    (lambda u: jax.nn.relu(u) - 0.3 * u, lambda u: jnp.where(u >= 0, 1.0, 0.0) - 0.3),
+]
+
+
+@pytest.mark.parametrize("f, grad", KINKS, ids=["abs+softplus", "l1-bce", "relu"])
+def test_a_subgradient_at_a_kink_passes(f, grad):
+    report = check_gradient(f, grad, {"u": domains.logits()}, wrt="u", samples=SAMPLES, **ON)
+    oracle = report.to_dict()["oracle"]
+    assert report.ok, str(report)
+    assert oracle["kinks"] > 0 and oracle["kink_example"] == {"u": 0.0}
+
+
+def test_a_value_outside_the_one_sided_derivatives_fails_at_the_kink():
+    def outside(u):  # right away from 0; 2 at u = 0, outside [σ(0) − 1, σ(0) + 1]
+        return jnp.where(u == 0, 2.0, jnp.sign(u) + jax.nn.sigmoid(u))
+
+    report = check_gradient(KINKS[0][0], outside, {"u": domains.logits()}, wrt="u",
+                            samples=SAMPLES, **ON)
+    assert not report.ok
+    oracle = next(r for r in report.results if r.reference == "oracle")
+    assert oracle.verdict == "fail" and oracle.worst_input == {"u": 0.0}
+
+
+def test_a_check_leaves_jax_x64_as_it_was():
+    before = jax.config.jax_enable_x64
+    for dtype in ("float32", "float64"):
+        check_gradient(_poisson, lambda u, y: jnp.exp(u) - y, POISSON, wrt="u",
+                       samples=2_000, dtype=dtype)
+        assert jax.config.jax_enable_x64 == before
+    with pytest.raises(Exception):  # noqa: B017 - any failure: the setting must be restored
+        check_gradient(_poisson, lambda u: u, POISSON, wrt="u", samples=2_000)
+    assert jax.config.jax_enable_x64 == before
+
+
+def test_the_oracle_off_gives_no_oracle_row_and_says_why():
+    report = check_gradient(_poisson, lambda u, y: jnp.exp(u) - y, POISSON, wrt="u",
+                            samples=2_000, oracle_points=0)
+    assert "oracle" not in [r.reference for r in report.results]
+    assert report.to_dict()["oracle"]["available"] is False
