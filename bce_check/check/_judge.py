@@ -18,6 +18,7 @@ from bce_check.check.oracle import FAIL, PASS, UNRESOLVED, OracleUnavailable, ja
 from bce_check.check.tolerance import ORACLE_DIGITS, oracle_tolerance
 
 AUDIT_SALT = 0x0A0D17  # the audit's random stream differs from the samplers' for one seed
+PER_REFERENCE = 512  # failures of each reference judged at least (all, if fewer)
 
 
 def audit_indices(seed: int, samples: int, audit: int) -> np.ndarray:
@@ -62,15 +63,24 @@ class Disputed:
             self.rows = [self._chosen()]
 
     def _chosen(self) -> tuple:
-        """The audit points, the worst disputed half of the budget, and a seeded sample
-        of the other disputed points up to the budget."""
+        """The audit points; for each reference, up to PER_REFERENCE of its failures (its
+        worst half and a seeded sample); then the worst disputed points and a seeded sample
+        of the others, up to the budget."""
         index, args, cand, failed_by, ranked, audited = _joined(self.rows)
-        order = np.argsort(-ranked, kind="stable")
-        disputed = order[~audited[order]]
-        worst, rest = disputed[: self.budget // 2], disputed[self.budget // 2 :]
         rng = np.random.default_rng([int(index.sum()) & 0xFFFFFFFF, AUDIT_SALT])
-        extra = rng.permutation(rest)[: max(self.budget - len(worst), 0)]
-        chosen = np.sort(np.concatenate([np.flatnonzero(audited), worst, extra]))
+        order = np.argsort(-ranked, kind="stable")
+        take = audited.copy()
+        for bit in range(int(failed_by.max()).bit_length() if len(failed_by) else 0):
+            mine = order[((failed_by[order] >> bit) & 1 == 1)]
+            half = PER_REFERENCE // 2
+            take[mine[:half]] = True
+            take[rng.permutation(mine[half:])[: PER_REFERENCE - half]] = True
+        room = max(self.budget - int(take.sum()), 0)
+        rest = order[~take[order]]
+        take[rest[: room // 2]] = True
+        rest = rest[room // 2 :]
+        take[rng.permutation(rest)[: max(room - room // 2, 0)]] = True
+        chosen = np.flatnonzero(take)
         return (index[chosen], [a[chosen] for a in args], cand[chosen], failed_by[chosen],
                 ranked[chosen], audited[chosen])
 

@@ -10,9 +10,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from bce_check.check._judge import PER_REFERENCE
 from bce_check.report import FAIL, INCONCLUSIVE, PASS, SKIPPED, Result
-
-SAMPLED = 512  # failures of one reference the oracle must judge when it cannot judge all
 
 
 def overruled(results: list[Result], totals: dict, verdicts) -> list[Result]:
@@ -22,10 +21,10 @@ def overruled(results: list[Result], totals: dict, verdicts) -> list[Result]:
         t = totals[r.reference]
         sided = verdicts.overruled.get(bit, 0)
         judged = verdicts.judged_failures.get(bit, 0)
-        # every failure judged, or (beyond the budget) at least SAMPLED of them, the worst
+        # every failure judged, or (beyond the budget) at least PER_REFERENCE of them, the worst
         # first and a seeded sample of the rest, and the truth sided with c at each one: a
         # wrong c at 1 % of them would show in 512 with probability 1 − 0.99^512 > 99 %
-        enough = judged == t.fails or judged >= min(SAMPLED, verdicts.summary["budget"])
+        enough = judged == t.fails or judged >= PER_REFERENCE
         if r.verdict == FAIL and judged and sided == judged and enough:
             r = replace(
                 r,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._histogram import HIST_LOW
+from ._oracle import oracle_summary
 
 WIDTH = 120  # columns the text table fits in (without --wide)
 DASH = "—"  # a number that was not measured (a skipped reference)
@@ -171,8 +172,6 @@ def markdown(report: Any) -> str:
 
 def _oracle_line(report: Any) -> str:
     """One line under the table: what the truth (f's formula at high precision) judged."""
-    from bce_check.report._report import oracle_summary
-
     o = oracle_summary(report.oracle)
     if not o["available"]:
         return f"oracle: unavailable ({o['unavailable_reason']})"
