@@ -52,48 +52,94 @@ from derivations._rules import (
 
 @dataclass(frozen=True)
 class Rewrite:
-    """A named exact identity applied for numerical stability."""
+    """A named exact identity, ``identity`` as a derivation's step shows it, applied for
+    numerical stability (``why``) by ``apply``."""
 
     name: str
+    identity: str
     apply: Callable[[Basic], Basic]
     why: str
 
 
-REWRITES: tuple[Rewrite, ...] = (
-    Rewrite("sigmoid from exp", sigmoid_from_exp, "e^a overflows for a ≳ 709"),
-    Rewrite("one minus sigmoid", one_minus_sigmoid, "1 − σ(x) rounds to 0 for x ≳ 37"),
-    Rewrite(
-        "sigmoid power difference",
-        power_difference,
-        "σ(x)^e − σ(x)^{e+1} cancels for x ≳ 37 (float64), σ(x)^e·σ(−x) does not",
-    ),
-    Rewrite(
-        "sigmoid into sums",
-        sigmoid_into_sums,
-        "σ(x)·σ(x)^{−q} is inf·0 where σ(x)^{1−q} is a number",
-    ),
-    Rewrite(
-        "power of sigmoid",
-        sigmoid_powers,
-        "σ(x)^q is 0 where σ(x) underflows (x ≲ −87 in float32) but σ(x)^q need not",
-    ),
-    Rewrite("log of sigmoid", log_sigmoid, "σ(x) underflows to 0 for x ≲ −745"),
-    Rewrite("log one plus exp", log_one_plus_exp, "e^x overflows for x ≳ 709"),
-    Rewrite(
-        "softplus reflection",
-        scalar_sums(reflect_softplus),
-        "merges p·softplus(−u) + (1−p)·softplus(u)",
-    ),
-    Rewrite(
-        "softplus plus linear",
-        scalar_sums(absorb_linear_terms),
-        "a·x + softplus(x) cancels for a ≈ −1",
-    ),
-    Rewrite("log of softmax", log_of_softmax, "log(softmax(z)) is −inf where e^z underflows"),
+LOG_OF_SIGMOID = Rewrite(
+    "log of sigmoid",
+    "log σ(x) = −softplus(−x)",
+    log_sigmoid,
+    "σ(x) underflows to 0 for x ≲ −745",
+)
+ONE_MINUS_SIGMOID = Rewrite(
+    "one minus sigmoid",
+    "1 − σ(x) = σ(−x)",
+    one_minus_sigmoid,
+    "1 − σ(x) rounds to 0 for x ≳ 37",
+)
+LOG_ONE_PLUS_EXP = Rewrite(
+    "log one plus exp",
+    "log(1 + e^x) = softplus(x)",
+    log_one_plus_exp,
+    "e^x overflows for x ≳ 709",
+)
+SIGMOID_FROM_EXP = Rewrite(
+    "sigmoid from exp",
+    "1/(1 + e^a) = σ(−a), e^a·σ(−a) = σ(a)",
+    sigmoid_from_exp,
+    "e^a overflows for a ≳ 709",
+)
+SIGMOID_POWER_DIFFERENCE = Rewrite(
+    "sigmoid power difference",
+    "σ(x)^e − σ(x)^(e + 1) = σ(x)^e·σ(−x)",
+    power_difference,
+    "σ(x)^e − σ(x)^{e+1} cancels for x ≳ 37 (float64), σ(x)^e·σ(−x) does not",
+)
+SIGMOID_INTO_SUMS = Rewrite(
+    "sigmoid into sums",
+    "σ(x)·(a + σ(x)^q) = σ(x)·a + σ(x)^(1 + q)",
+    sigmoid_into_sums,
+    "σ(x)·σ(x)^{−q} is inf·0 where σ(x)^{1−q} is a number",
+)
+POWER_OF_SIGMOID = Rewrite(
+    "power of sigmoid",
+    "σ(x)^q = e^(−q·softplus(−x))",
+    sigmoid_powers,
+    "σ(x)^q is 0 where σ(x) underflows (x ≲ −87 in float32) but σ(x)^q need not",
+)
+SOFTPLUS_REFLECTION = Rewrite(
+    "softplus reflection",
+    "softplus(−x) = softplus(x) − x",
+    scalar_sums(reflect_softplus),
+    "merges p·softplus(−u) + (1−p)·softplus(u)",
+)
+SOFTPLUS_PLUS_LINEAR = Rewrite(
+    "softplus plus linear",
+    "softplus(x) + a·x = softplus_affine(x, a)",
+    scalar_sums(absorb_linear_terms),
+    "a·x + softplus(x) cancels for a ≈ −1",
+)
+LOG_OF_SOFTMAX = Rewrite(
+    "log of softmax",
+    "log softmax(z) = z − max z − log Σ e^(z − max z)",
+    log_of_softmax,
+    "log(softmax(z)) is −inf where e^z underflows",
 )
 
+# The subsets, composed as sympy.codegen.rewriting composes optims_c99 and optims_numpy.
+# RECOGNITION: what a derivation's "stable form" step applies (derivations.user).
+RECOGNITION: tuple[Rewrite, ...] = (LOG_OF_SIGMOID, ONE_MINUS_SIGMOID, LOG_ONE_PLUS_EXP)
+# EMISSION: what the emitted code is written from (bce_check.emit), in this order.
+EMISSION: tuple[Rewrite, ...] = (
+    *RECOGNITION,
+    SIGMOID_FROM_EXP,
+    SIGMOID_POWER_DIFFERENCE,
+    SIGMOID_INTO_SUMS,
+    POWER_OF_SIGMOID,
+    SOFTPLUS_REFLECTION,
+    SOFTPLUS_PLUS_LINEAR,
+    LOG_OF_SOFTMAX,
+)
+REWRITES = EMISSION  # every entry of the table: each subset is drawn from these
 
-def stable_form(expr: Basic, rules: tuple[Rewrite, ...] = REWRITES) -> Basic:
+
+def stable_form(expr: Basic, rules: tuple[Rewrite, ...] = EMISSION) -> Basic:
     """Apply the rules in order, repeatedly, until the expression stops changing."""
     if expr.has(Derivative, Subs, UnevaluatedExpr):
         expr = expr.doit()  # otherwise keep the derivation's own order of terms
@@ -106,4 +152,12 @@ def stable_form(expr: Basic, rules: tuple[Rewrite, ...] = REWRITES) -> Basic:
     return expr
 
 
-__all__ = ["PRODUCT_POWERS", "REWRITES", "Rewrite", "softplus_affine", "stable_form"]
+__all__ = [
+    "EMISSION",
+    "PRODUCT_POWERS",
+    "RECOGNITION",
+    "REWRITES",
+    "Rewrite",
+    "softplus_affine",
+    "stable_form",
+]
