@@ -4,7 +4,7 @@
 NumPy or JAX and defines ``<name>(args)`` (the closed form) and
 ``<name>_definition(args)`` (the function being differentiated), with the
 derivation's own symbol names as arguments.  The source is built from the
-derivation's expressions after ``_stable.stable_form``; the callables are that very
+derivation's expressions after ``rewrites.stable_form``; the callables are that very
 source, executed, so what is tested is what is written out.
 
 * NumPy: arguments may be arrays, lists, tuples or numbers (``numpy.asarray`` first).
@@ -174,7 +174,7 @@ def _function_source(name: str, doc: str, args: list[str], body: str, prologue: 
 
 def _rewrites_note() -> str:
     names = ", ".join(rule.name for rule in REWRITES)
-    return textwrap.fill(f"Stable rewrites: {names} (bce_check/_stable.py).", width=88)
+    return textwrap.fill(f"Stable rewrites: {names} (derivations/rewrites.py).", width=88)
 
 
 def _form_sources(derivation: Derivation, form: ClosedForm, printer, prologue: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import subprocess
 import sys
@@ -11,13 +12,13 @@ import warnings
 import mpmath
 import numpy as np
 import pytest
-from sympy import Matrix, MatrixSymbol, S, Symbol, exp, log
+from sympy import Add, Matrix, MatrixSymbol, Rational, S, Symbol, exp, lambdify, log
 
 import derivations
 from bce_check.check import enable_x64
 from bce_check.emit import analytic_definition, emit, write
 from derivations import FAILED, BceCheckError
-from derivations.functions import sigmoid, softmax, softplus
+from derivations.functions import sigmoid, softmax, softplus, to_exp_form
 from derivations.proof import check_equal
 from derivations.rewrites import REWRITES, softplus_affine, stable_form
 
@@ -32,6 +33,9 @@ EXTREMES = np.array([-1e4, -800.0, -40.0, -1e-30, 0.0, 1e-30, 40.0, 800.0, 1e4])
 EXAMPLES = {
     "sigmoid from exp": exp(x) / (1 + exp(x)),
     "one minus sigmoid": 1 - sigmoid(x),
+    "sigmoid power difference": 3 * sigmoid(x) ** a - 3 * sigmoid(x) ** (a + 1),
+    "sigmoid into sums": sigmoid(x) * (1 + sigmoid(-x) ** (-a)),
+    "power of sigmoid": x * sigmoid(x) ** a * sigmoid(-x) ** (1 - 1 / a),
     "log of sigmoid": log(sigmoid(x)),
     "log one plus exp": log(1 + exp(x)),
     "softplus reflection": a * softplus(-x) + (1 - a) * softplus(x),
@@ -57,6 +61,37 @@ def test_every_rewrite_is_an_identity_that_changes_its_example(rule):
     else:
         exact = {x: S.Reals, a: S.Reals}
     assert check_equal(before, after.rewrite(exp), exact, seed=5).verdict != FAILED
+
+
+# A few points off any special value; a < 0 too (σ(x)^a with a negative power).
+IDENTITY_POINTS = (
+    (-2.5, 0.25, (0.5, -1.0, 2.0)),
+    (0.3, 1.5, (3.0, 3.0, -4.0)),
+    (4.0, -0.75, (0, 1, 2)),
+)
+
+
+def _entries(expr, z_values) -> list:
+    """The expression as scalars: a matrix one entry by entry, z given its values."""
+    if not getattr(expr, "is_Matrix", False):
+        return [expr]
+    column = Matrix([Rational(v) for v in z_values])
+    return list(expr.xreplace({Z: column}).as_explicit())
+
+
+@pytest.mark.parametrize("rule", REWRITES, ids=lambda r: r.name)
+def test_every_table_entry_holds_in_mpmath(rule):
+    before = EXAMPLES[rule.name]
+    after = rule.apply(before)
+    for u, b, z_values in IDENTITY_POINTS:
+        pairs = zip(_entries(before, z_values), _entries(after, z_values), strict=True)
+        for left, right in pairs:
+            with mpmath.workdps(40):  # an identity holds to every digit: 30 of 40 is plenty
+                values = [
+                    lambdify((x, a), e.rewrite(exp).doit(), "mpmath")(mpmath.mpf(u), mpmath.mpf(b))
+                    for e in (left, right)
+                ]
+                assert abs(values[0] - values[1]) <= mpmath.mpf(10) ** -30 * (1 + abs(values[0]))
 
 
 def test_bce_loss_becomes_the_split_softplus():
@@ -225,3 +260,92 @@ def test_jax_grad_of_the_emitted_forms_is_finite_and_right(dtype):
     d1 = emit(derivations.get("sigmoid_derivative"), "jax")
     second = np.asarray(jax.vmap(jax.grad(d1.function))(u))  # σ'' = σ'(1 − 2σ)
     assert np.all(np.isfinite(second)) and second[4] == 0.0
+
+
+# Losses whose gradients hold σ(±u)^q: each is derived here, emitted, and compared with its
+# closed form evaluated in mpmath.  name: (loss, where, the grid of its parameter after p).
+POWER_LOSSES = {
+    "gce": (
+        "p·(1 - σ(u)^q)/q + (1 - p)·(1 - σ(-u)^q)/q",
+        ["p in [0, 1]", "q in (0, 1]"],
+        (1e-3, 0.5, 1.0),
+    ),
+    "alpha_loss": (  # Sypherd et al. 2019: α/(α − 1)·(1 − σ^{1 − 1/α}) per class
+        "a/(a - 1)·(p·(1 - σ(u)^(1 - 1/a)) + (1 - p)·(1 - σ(-u)^(1 - 1/a)))",
+        ["p in [0, 1]", "a in (1, 1000]"],
+        (1.001, 2.0, 1000.0),
+    ),
+    "focal": (  # Lin et al. 2017, γ symbolic: every power goes through exp
+        "-p·(1 - σ(u))^γ·log(σ(u)) - (1 - p)·σ(u)^γ·log(1 - σ(u))",
+        ["p in [0, 1]", "γ in [0, 5]"],
+        (0.5, 1.0, 2.0, 2.5),
+    ),
+    "focal_2": (  # γ = 2: σ^2 and σ^3 stay products (PRODUCT_POWERS)
+        "-p·(1 - σ(u))^2·log(σ(u)) - (1 - p)·σ(u)^2·log(1 - σ(u))",
+        ["p in [0, 1]"],
+        (),
+    ),
+}
+POWER_U = (-1e4, -800.0, -100.0, -30.0, 0.0, 30.0, 100.0, 800.0, 1e4)
+POWER_P = (0.0, 0.4, 1.0)
+# 64 ulps of the scale Σ|term| (the terms of the emitted sum, in mpmath): each term is a
+# product of e^{y}, y = −q·softplus(∓u), within (|y|/2 + 1) ulp (the rounding of y scaled by
+# e^{y}; |y| ≤ 100 here wherever e^{y} is normal and y is not exact), and a few σ's and
+# roundings more; a sum is no better than its terms (α-loss at u = −100, α = 1000: two terms
+# of 2e-44 cancel to 6e-45: 70 ulps of the result, 26 of the scale).  Plus the smallest
+# normal, absolutely: XLA on CPU flushes subnormals, and a value below it is 0 or subnormal.
+POWER_ULPS = 64
+
+
+@functools.cache
+def _power_loss(name: str):
+    text_, where, _ = POWER_LOSSES[name]
+    return derivations.derive(text_, wrt="u", where=where)
+
+
+def _power_grid(name: str, dtype) -> list[np.ndarray]:
+    """(u, p[, parameter]) over the grid, as ``dtype`` arrays in the derivation's order."""
+    parameters = POWER_LOSSES[name][2] or (None,)
+    rows = [(u, p, c) for u in POWER_U for p in POWER_P for c in parameters]
+    values = {"u": [r[0] for r in rows], "p": [r[1] for r in rows]}
+    symbols = [str(s) for s in _power_loss(name).arguments]
+    (other,) = [s for s in symbols if s not in values] or [None]
+    if other:
+        values[other] = [r[2] for r in rows]
+    return [np.array(values[s], dtype=dtype) for s in symbols]
+
+
+@functools.cache
+def _power_truth(name: str, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The closed form at the grid's (rounded) points in mpmath, and the scale Σ|term| of its
+    stable form's terms: 60 digits plus 0.45·|u|, so that 1 − σ(u) keeps 60 digits where
+    σ(u) = 1 − e^{−u} (e^{−1e4} needs 4343 more)."""
+    d = _power_loss(name)
+    form = lambdify(d.arguments, to_exp_form(d.closed_forms[0].rhs), "mpmath")
+    terms = Add.make_args(stable_form(d.closed_forms[0].rhs))
+    scale = lambdify(d.arguments, Add(*(abs(to_exp_form(t)) for t in terms)), "mpmath")
+    columns = [[float(v) for v in c] for c in _power_grid(name, dtype)]
+    exact, scales = [], []
+    for point in zip(*columns, strict=True):
+        with mpmath.workdps(60 + int(0.45 * abs(point[0]))):
+            exact.append(float(form(*(mpmath.mpf(v) for v in point))))
+            scales.append(float(scale(*(mpmath.mpf(v) for v in point))))
+    return np.array(exact), np.array(scales)
+
+
+@pytest.mark.parametrize("name", POWER_LOSSES)
+@pytest.mark.parametrize("target", ["numpy", "jax"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradients_with_powers_of_sigmoid_are_accurate_up_to_1e4(name, target, dtype):
+    emitted = emit(_power_loss(name), target)
+    args = _power_grid(name, dtype)
+    got = np.asarray(emitted.function(*args))
+    exact, scale = _power_truth(name, dtype)
+    finfo = np.finfo(dtype)
+    error = np.abs(got.astype(np.float64) - exact)
+    allowed = POWER_ULPS * float(finfo.eps) * scale + float(finfo.tiny)
+    worst = int(np.argmax(error / allowed))
+    at = ", ".join(f"{s}={a[worst]:g}" for s, a in zip(emitted.arguments, args, strict=True))
+    assert got.dtype == dtype and np.all(np.isfinite(got))
+    assert np.all(np.isfinite(np.asarray(emitted.definition(*args))))
+    assert error[worst] <= allowed[worst], f"{name} at {at}: {got[worst]!r}, not {exact[worst]!r}"

@@ -6,8 +6,9 @@ engine like any other (``derive.py``); these functions only *propose* the forms.
 * ``recognise`` (exp form → σ): with s = σ(g) for each exponent e^{c·g},
   e^{c·g} = (s/(1 − s))^c, so 1/(1 + e^{−g}) = s and e^{−g}/(1 + e^{−g}) = 1 − s;
   the log of a product of powers of s and 1 − s splits into a sum of logs.
-* ``stable`` (σ form → softplus form): log σ(x) = −softplus(−x),
-  log(1 − σ(x)) = −softplus(x), 1 − σ(x) = σ(−x), log(1 + e^x) = softplus(x).
+* ``stable`` (σ form → softplus form), by ``derivations.rewrites.RECOGNITION``:
+  log σ(x) = −softplus(−x), 1 − σ(x) = σ(−x), log(1 + e^x) = softplus(x) (and so
+  log(1 − σ(x)) = −softplus(x)).
 * ``shortest`` (the closed form): written in s = σ(g) (σ(−g) = 1 − s,
   softplus(g) = −log(1 − s), softplus(−g) = −log s), then expanded, collected and
   factored; the candidate with the fewest operations wins.
@@ -40,6 +41,7 @@ from sympy import (
 )
 
 from derivations.functions import sigmoid, softplus, to_exp_form
+from derivations.rewrites import RECOGNITION
 
 
 def _primitive(argument: Basic) -> tuple[Basic, Basic]:
@@ -145,33 +147,16 @@ def _cancel_outside_logs(expr: Basic) -> Basic:
     return expr.func(*[_cancel_outside_logs(a) for a in expr.args])
 
 
-STABLE_RULES = {
-    "log σ(x) = −softplus(−x)": (
-        lambda e: isinstance(e, log) and isinstance(e.args[0], sigmoid),
-        lambda e: -softplus(-e.args[0].args[0]),
-    ),
-    "1 − σ(x) = σ(−x)": (
-        lambda e: e.is_Add and len(e.args) == 2 and 1 in e.args
-        and any(isinstance(-t, sigmoid) for t in e.args),
-        lambda e: sigmoid(next((-t).args[0] for t in e.args if isinstance(-t, sigmoid)) * -1),
-    ),
-    "log(1 + e^x) = softplus(x)": (
-        lambda e: isinstance(e, log) and e.args[0].is_Add and len(e.args[0].args) == 2
-        and 1 in e.args[0].args and any(isinstance(t, exp) for t in e.args[0].args),
-        lambda e: softplus(next(t for t in e.args[0].args if isinstance(t, exp)).args[0]),
-    ),
-}  # fmt: skip
-
-
 def stable(expr: Basic) -> tuple[Basic, list[str]]:
-    """expr with the rules above applied until nothing changes, and the rules that fired."""
+    """expr with the RECOGNITION rules of ``derivations.rewrites`` applied until nothing
+    changes, and the identities of those that fired."""
     fired: list[str] = []
     for _ in range(5):
         before = expr
-        for name, (match, rewrite) in STABLE_RULES.items():
-            after = expr.replace(match, rewrite)
-            if after != expr and name not in fired:
-                fired.append(name)
+        for rule in RECOGNITION:
+            after = rule.apply(expr)
+            if after != expr and rule.identity not in fired:
+                fired.append(rule.identity)
             expr = after
         if expr == before:
             break
