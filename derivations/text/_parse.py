@@ -67,6 +67,8 @@ __all__ += ["MAX_BITS", "MAX_DECIMAL_EXPONENT", "MAX_GROWTH", "MAX_ROOT_BITS"]
 
 MAX_LENGTH = 2_000  # characters: longer text is refused before it is read
 MAX_DEPTH = 100  # nested brackets, signs and exponents: the recursion stays far from its limit
+
+
 class _Parser:
     """Recursive descent over a token list; one method per grammar rule."""
 
