@@ -241,18 +241,24 @@ def _lift(body: Basic, matrices: dict, shape) -> Basic:
     raise ExpressionError(f"cannot write {body} entry by entry")
 
 
-def tidy(e: Basic) -> Basic:
-    """e with each entrywise part simplified as a scalar (σ(z) − y for −y∘σ(−z) + (1 − y)∘σ(z))."""
+def tidy(e: Basic, simplify: bool = True) -> Basic:
+    """e with each entrywise part simplified as a scalar (σ(z) − y for −y∘σ(−z) + (1 − y)∘σ(z)).
+
+    ``simplify=False`` only folds each part into functions of one vector each
+    (log(1 − σ(z)) entry by entry, one node), the form the stable rewrites recognise.
+    """
+    if isinstance(e, MatrixElement):
+        return MatrixElement(tidy(e.parent, simplify), e.i, e.j)
     if not isinstance(e, MatrixExpr):
         return e
     atoms: dict = {}
     body = _entrywise(e, atoms) if e.shape[1] == 1 else None
     if body is not None:
-        simple = reflect(shortest(body.expand()))
+        simple = reflect(shortest(body.expand())) if simplify else body
         if count_ops(simple) <= count_ops(body):
             return _lift(simple, {d: m for m, d in atoms.items()}, e.shape)
     if isinstance(e, (MatMul, MatAdd)):
-        return e.func(*(tidy(a) for a in e.args))
+        return e.func(*(tidy(a, simplify) for a in e.args))
     return e
 
 

@@ -21,7 +21,7 @@ from sympy import Basic, Function, MatrixSymbol, S, Symbol
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derivations.errors import DomainError
-from derivations.proof import Derivation, MatrixDerivative, Step
+from derivations.proof import ClosedForm, Derivation, MatrixDerivative, Step
 from derivations.sets import SIMPLEX
 from derivations.text import check_names, domains_from, parse, shapes_from
 from derivations.user._vector import gradient, sums_written, tidy
@@ -106,6 +106,11 @@ def build_vector(text: str, wrt: str, where: list[str], name: str, title: str | 
         steps=tuple(steps),
         wrt=(v,),
         shapes=at,
+        closed_forms=(  # the function folded entry by entry, as the stable rewrites read it
+            ClosedForm(
+                steps[-1].lhs or steps[1].lhs, steps[-1].expr, tidy(definition, False), (v,)
+            ),
+        ),
         notes=(
             f"Every line is written out entry by entry and proved at {shown or 'its shape'}, "
             "and the gradient checked there against sympy.diff of the written-out definition.",
