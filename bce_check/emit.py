@@ -140,11 +140,13 @@ def _elementwise(derivation: Derivation) -> bool:
 
 
 def dimensions(derivation: Derivation) -> dict:
-    """Shape symbols as array dimensions: m → "X.shape[0]" (a column vector is 1-D)."""
+    """Shape symbols as array dimensions: m → "X.shape[0]" (a column vector is 1-D, its
+    length its last axis, "z.shape[-1]", so that a leading batch axis may come before)."""
     dims: dict = {}
     for argument in derivation.arguments:
         shape = getattr(argument, "shape", ())
-        for axis, size in enumerate(shape[:1] if shape and shape[1] == 1 else shape):
+        axes = [(-1, shape[0])] if shape and shape[1] == 1 else list(enumerate(shape))
+        for axis, size in axes:
             if getattr(size, "is_Symbol", False):
                 dims.setdefault(size, f"{python_name(argument.name)}.shape[{axis}]")
     return dims

@@ -15,7 +15,9 @@ NumPy/JAX code) belongs to the printers in ``bce_check`` (``notation.py``,
 
 ``softmax`` (D6) and ``log_softmax`` are matrix expressions rather than functions: each
 maps a column vector z (K×1) to a column vector, entry by entry as written in
-``_entry`` (what the checker differentiates).  They share ``ColumnFunction``.
+``_entry`` (what the checker differentiates).  They share ``ColumnFunction``;
+``logsumexp(z) = log Σ_k e^{z_k}`` is the 1×1 matrix of the same family (its entry is
+the number).
 """
 
 from __future__ import annotations
@@ -128,3 +130,18 @@ class log_softmax(ColumnFunction):
     @staticmethod
     def entry(z, i, total):
         return z[i, 0] - log(total)
+
+
+class logsumexp(ColumnFunction):
+    """logsumexp(z) = log Σ_k e^{z_k}, a 1×1 matrix (as yᵀ·z is): the number is its entry."""
+
+    @property
+    def shape(self):
+        return (Integer(1), Integer(1))
+
+    def _entry(self, i, j, **kwargs):
+        return super()._entry(0, 0, **kwargs)
+
+    @staticmethod
+    def entry(z, i, total):
+        return log(total)

@@ -1,22 +1,19 @@
 """Printers from SymPy expressions to NumPy and JAX source, scalars and matrices.
 
-One printer class per target, and one mechanism: a ``_print_<Class>`` method per SymPy
-class on the printer (as SymPy's own printers do); the maths objects of
-``derivations.functions`` carry no code printing.  Three targets: ``numpy``, ``jax``,
-and ``analytic`` (JAX that complex arithmetic differentiates exactly, for complex step).
+One printer class per target, one ``_print_<Class>`` method per SymPy class (as SymPy's
+own printers do; ``derivations.functions`` carry no code printing).  Targets: ``numpy``,
+``jax``, ``analytic`` (JAX that complex arithmetic differentiates exactly, complex step).
 σ, softplus, softmax and the stable rewrites (``derivations.rewrites``) print to a target's
 primitive (``numpy.logaddexp(0, x)``, ``jax.nn.softplus(x)``) or to a call of a small helper
 whose source goes into the emitted module (``HELPERS``: one template for every target).
 
-Matrix expressions print as array code in which a column vector (k×1) is a 1-D array:
-``Xθ`` is ``X @ theta``, ``yᵀv`` is ``y @ v``, a function applied entry by entry is the
-same NumPy/JAX function applied to the array, ``diag(w)·B`` is ``w[:, None] * B``, and
-shape symbols print as array dimensions (m → ``X.shape[0]``).  For JAX, matrix-vector
-products print as sums of elementwise products: ``Aᵀv`` as ``sum(v[:, None] * A,
-axis=0)`` and ``Aθ`` as ``sum(A * θ, axis=-1)``.  XLA on CPU runs the transposed
-product about 12× slower than one pass over A, and with both written as reductions it
-fuses σ(Xθ) − y into them: the batch gradient takes 2.0-2.2 passes over X instead of
-2.4 (bench/batch_gradient.py).
+Matrix expressions print as array code in which a column vector (k×1) is a 1-D array
+(its last axis; softmax, yᵀv = ``sum(y * v, axis=-1)`` and 1ᵀv reduce over it, so a
+leading batch axis broadcasts): ``Xθ`` is ``X @ theta``, entrywise functions apply to
+the array, ``diag(w)·B`` is ``w[:, None] * B``, shape symbols are dimensions (m →
+``X.shape[0]``).  For JAX, ``Aᵀv`` prints as ``sum(v[:, None] * A, axis=0)`` and ``Aθ``
+as ``sum(A * θ, axis=-1)``: XLA on CPU runs the transposed product about 12× slower
+than one pass over A, and fuses σ(Xθ) − y into the reductions (bench/batch_gradient.py).
 """
 
 from __future__ import annotations
@@ -28,9 +25,8 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
-# The helper functions, one template each: {np} is the target's array module, {x_real} and
-# {z_real} the argument whose sign or maximum chooses a branch (the argument itself, or its
-# real part for complex step, where the imaginary part carries the derivative).
+# The helpers, one template each: {np} is the target's array module, {x_real} and {z_real}
+# the argument whose sign or maximum picks a branch (itself; its real part for complex step).
 HELPERS: dict[str, str] = {
     # σ(x) = 1/(1 + e^{−x}) for x ≥ 0, e^{x}/(1 + e^{x}) for x < 0: one exp of −|x| (≤ 1, never
     # overflows) and one division, each correctly rounded or nearly: about 1 ulp in all
@@ -67,14 +63,14 @@ def _softplus_affine(x, a):
     "softmax": '''
 def _softmax(z):
     """softmax(z) = e^(z - max z) / sum(e^(z - max z)): every exponent <= 0, none overflows."""
-    e = {np}.exp(z - {np}.max({z_real}, axis=0, keepdims=True))
-    return e / {np}.sum(e, axis=0, keepdims=True)
+    e = {np}.exp(z - {np}.max({z_real}, axis=-1, keepdims=True))
+    return e / {np}.sum(e, axis=-1, keepdims=True)
 ''',
     "log_softmax": '''
 def _log_softmax(z):
     """log(softmax(z)) = z - max z - log(sum(e^(z - max z))): no exponential overflows."""
-    shifted = z - {np}.max({z_real}, axis=0, keepdims=True)
-    return shifted - {np}.log({np}.sum({np}.exp(shifted), axis=0, keepdims=True))
+    shifted = z - {np}.max({z_real}, axis=-1, keepdims=True)
+    return shifted - {np}.log({np}.sum({np}.exp(shifted), axis=-1, keepdims=True))
 ''',
 }
 
@@ -184,9 +180,13 @@ class _CodePrinting:
         if len(factors) == 1:
             return self._print(factors[0])
         if isinstance(factors[0], OneMatrix) and factors[0].shape[0] == 1:
-            return f"{self._np('sum')}({self._product(factors[1:])}, axis=0)"
+            axis = -1 if len(factors) == 2 and _is_column(factors[1]) else 0  # 1ᵀ·v: v's entries
+            return f"{self._np('sum')}({self._product(factors[1:])}, axis={axis})"
         if isinstance(factors[-1], OneMatrix) and factors[-1].shape[1] == 1:  # row sums
             return f"{self._np('sum')}({self._product(factors[:-1])}, axis=-1)"
+        if len(factors) == 2 and _is_column(factors[0].T) and _is_column(factors[1]):  # yᵀ·v
+            y, v = self._operand(factors[0].T), self._operand(factors[1])
+            return f"{self._np('sum')}({y} * {v}, axis=-1)"  # over the last axis: batches
         if len(factors) == 2 and _is_column(factors[0]) and factors[1].shape[0] == 1:
             row = factors[1].arg if isinstance(factors[1], Transpose) else factors[1]
             return f"{self._np('outer')}({self._print(factors[0])}, {self._print(row)})"
@@ -268,7 +268,7 @@ class JaxCode(_CodePrinting, JaxPrinter):
         return f"{self._module_format('jax.nn.softplus')}({self._print(expr.args[0])})"
 
     def _print_softmax(self, expr) -> str:
-        return f"{self._module_format('jax.nn.softmax')}({self._print(expr.args[0])}, axis=0)"
+        return f"{self._module_format('jax.nn.softmax')}({self._print(expr.args[0])}, axis=-1)"
 
     def _transposed_times_column(self, matrix, column) -> str:
         weights = self._operand(column)

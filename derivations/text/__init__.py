@@ -18,6 +18,8 @@ from ._parse import (
 from ._where import (
     check_names,
     domains_from,
+    shapes_from,
+    size,
 )
 
 __all__ = [
@@ -25,4 +27,6 @@ __all__ = [
     "check_names",
     "domains_from",
     "parse",
+    "shapes_from",
+    "size",
 ]

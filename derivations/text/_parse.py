@@ -1,13 +1,10 @@
 """Maths text back into SymPy through a whitelist: no ``eval``, no ``sympify``.
 
 ``parse`` reads what ``bce_check.printing.notation.text`` prints (``σ(z)·(1 - σ(z))``,
-``e^(-z)/(1 + e^(-z))^2``, ``x^(-2)``) and the common ASCII spellings (``*``,
-``**``, ``sigmoid``, ``sigma``, ``exp``). It tokenises the text, parses it by recursive descent and
-builds SymPy objects directly: user text never reaches ``eval``, ``sympify`` or
-``parse_expr``. Every bad input raises ``ExpressionError`` naming what was wrong,
-its column (counted from 1) and what is allowed.
-
-Safe against hostile text: see the package docstring (``derivations.text``).
+``e^(-z)/(1 + e^(-z))^2``) and the ASCII spellings (``*``, ``**``, ``sigmoid``, ``exp``).
+It tokenises the text, parses it by recursive descent and builds SymPy objects: never
+``eval``, ``sympify`` or ``parse_expr``. A bad input raises ``ExpressionError`` naming
+what was wrong, its column (from 1) and what is allowed. Hostile text: ``derivations.text``.
 
 Grammar, loosest binding first::
 
@@ -20,21 +17,16 @@ Grammar, loosest binding first::
     number     := 2 | 0.5 | .5 | 1e-3               exact: 1e-3 is Rational(1, 1000)
     function   := σ | sigmoid | sigma | softplus | exp | log | log1p | sqrt | tanh | cosh | sinh
                 | abs | Abs | sign                   on a matrix expression: elementwise
-                | softmax | diag                     of a column vector v (K×1): softmax(v)
-                                                     is K×1, diag(v) the K×K DiagMatrix(v)
+                | softmax | log_softmax | logsumexp | sum | diag    of a column v (K×1):
+                  softmax(v) is K×1, sum(v) = 1ᵀ·v 1×1, diag(v) the K×K DiagMatrix(v)
 
-Names: see ``_vocabulary``. Products of matrix expressions are
-``MatMul``; ``a ∘ b`` is the Hadamard (entrywise) product of two matrices of one
-shape, ``HadamardProduct``, binding as tightly as ``·``. A scalar added to a matrix, as
-in ``1 - y``, is that scalar in every entry. A matrix divides by a scalar only, and
-only a square one has powers (whole, 1 to 4).
+Names: see ``_vocabulary``. ``A·B`` is ``MatMul``, ``a ∘ b`` the entrywise ``HadamardProduct``
+(binding as ``·``); a scalar added to a matrix (``1 - y``) is in every entry; a matrix
+divides by a scalar only; a column's powers are entrywise, a square matrix's whole (1–4).
 
-A 1×1 matrix is a number where a number is meant. The product of two columns,
-``Wᵀ·x``, is a 1×1 matrix; added to or subtracted from a scalar, or as the argument of
-an elementwise function (σ, exp, log, …), it is read as its only entry,
-``MatrixElement(Wᵀ·x, 0, 0)``, as the derivations build it: ``σ(Wᵀ·x + b)`` is σ of
-the number Wᵀx + b, and ``σ(Wᵀ·x)`` is σ of a number, not a 1×1 matrix. Anywhere else
-(beside another matrix, under ``ᵀ``, in softmax or diag) it stays a matrix.
+A 1×1 matrix (``Wᵀ·x``, ``sum(v)``) beside a scalar in a sum, or as an elementwise
+function's argument, is a number, ``MatrixElement(Wᵀ·x, 0, 0)`` (σ(Wᵀ·x + b) is σ of a
+number); elsewhere (beside a matrix, under ``ᵀ``, in softmax or diag) it is a matrix.
 """
 
 from __future__ import annotations
@@ -53,12 +45,13 @@ from derivations.text._guards import MAX_BITS, MAX_GROWTH, MAX_ROOT_BITS, PRECIS
 from derivations.text._lexer import Token, tokenize
 from derivations.text._shapes import (
     BINARY,
+    ONES_ROW,
     as_number,
     broadcast,
+    column,
     is_matrix,
     keeping_numbers,
     power,
-    shape_text,
 )
 from derivations.text._vocabulary import (
     COLUMN_FUNCTIONS,
@@ -74,12 +67,15 @@ __all__ += ["MAX_BITS", "MAX_DECIMAL_EXPONENT", "MAX_GROWTH", "MAX_ROOT_BITS"]
 
 MAX_LENGTH = 2_000  # characters: longer text is refused before it is read
 MAX_DEPTH = 100  # nested brackets, signs and exponents: the recursion stays far from its limit
+
+
 class _Parser:
     """Recursive descent over a token list; one method per grammar rule."""
 
-    def __init__(self, tokens: list[Token], symbols: Mapping[str, Basic] | None) -> None:
+    def __init__(self, tokens: list[Token], symbols: Mapping | None, matrices: Mapping) -> None:
         self.tokens, self.at, self.symbols = tokens, 0, symbols
         self.table = None if symbols is None else {nfc(k): v for k, v in symbols.items()}
+        self.matrices = {nfc(k): v for k, v in matrices.items()}
         self.guard = Guard()
         self.depth = 0
         self.unclosed: list[int] = []  # columns of the brackets still open
@@ -192,12 +188,12 @@ class _Parser:
         value = self.primary()
         while self.is_op("ᵀ"):
             token = self.take()
-            if not is_matrix(value):
+            if not (is_matrix(value) or value == 1):  # 1ᵀ·v: the row of ones, sized by v
                 raise ExpressionError(
                     f"transpose at column {token.col} applies to a matrix expression, "
                     "not to a scalar"
                 )
-            value = self.apply(token, Transpose, value)
+            value = ONES_ROW if value == 1 else self.apply(token, Transpose, value)
         return value
 
     def primary(self) -> Basic:
@@ -222,6 +218,8 @@ class _Parser:
 
     def name(self, token: Token) -> Basic:
         name, where = token.text, f"at column {token.col}"
+        if name in self.matrices:
+            return self.matrices[name]
         if self.table is not None and name in self.table:
             return self.table[name]
         if name in CONSTANTS:
@@ -236,18 +234,14 @@ class _Parser:
         name, where = token.text, f"at column {token.col}"
         function = FUNCTIONS.get(name) or COLUMN_FUNCTIONS.get(name)
         if function is None:
-            if name in (self.table or {}) or name in CONSTANTS:
+            if name in (self.table or {}) or name in self.matrices or name in CONSTANTS:
                 what = f"{name!r} is not a function {where} (write {name}·(…) for a product)"
             else:
                 what = f"unknown function {name!r} {where}"
             raise ExpressionError(f"{what}; {self.allowed()}")
         arg = self.argument(token)
         if name in COLUMN_FUNCTIONS:
-            if not (is_matrix(arg) and arg.shape[1] == 1):
-                raise ExpressionError(
-                    f"{name} {where} applies to a column vector (K×1), not {shape_text(arg)}"
-                )
-            return self.apply(token, function, arg)
+            return self.apply(token, function, column(arg, f"{name} {where}"))
         if is_matrix(arg := as_number(arg)):
             return self.apply(token, arg.applyfunc, function)
         self.guard.before_call(token, function, arg)
@@ -271,11 +265,15 @@ class _Parser:
         return args[0]
 
 
-def parse(text: str, symbols: Mapping[str, Basic] | None = None) -> Basic:
+def parse(
+    text: str, symbols: Mapping[str, Basic] | None = None, matrices: Mapping | None = None
+) -> Basic:
     """Parse maths text (the grammar in the module docstring) into a SymPy expression.
 
     ``symbols`` maps each allowed name to its SymPy Symbol or MatrixSymbol; ``None``
-    allows any name, as ``Symbol(name, real=True)``. Raises ExpressionError, and
+    allows any name, as ``Symbol(name, real=True)``. ``matrices`` maps names declared
+    vectors or matrices (and their size symbols, K) to their objects, looked up first.
+    Raises ExpressionError, and
     nothing else, for any text that is not in the grammar.
     """
     if not isinstance(text, str):
@@ -286,13 +284,15 @@ def parse(text: str, symbols: Mapping[str, Basic] | None = None) -> Basic:
         )
     if not text.strip():
         raise ExpressionError("empty expression; write one such as σ(z)·(1 - σ(z))")
-    parser = _Parser(list(tokenize(text)), symbols)
+    parser = _Parser(list(tokenize(text)), symbols, matrices or {})
     precision = mpmath.mp.prec  # an overflow inside SymPy's evalf can leave it changed
     interval_precision, mpmath.iv.prec = mpmath.iv.prec, PRECISION
     try:
         value = parser.expression()
         if parser.peek().kind != "end":
             raise parser.unexpected(parser.peek(), "an operator or the end of the expression")
+        if value.has(ONES_ROW):
+            raise ExpressionError("1ᵀ is the row of ones: write it before a column, 1ᵀ·v")
     except RecursionError:
         raise ExpressionError(f"expression nested too deeply; the limit is {MAX_DEPTH}") from None
     finally:

@@ -7,6 +7,7 @@ operation through these functions, which refuse with the shapes they were given:
 * ``A·B`` needs the columns of A to be the rows of B (the same dimension as written:
   ``n`` and ``1`` differ); a scalar times a matrix scales it;
 * ``A/c`` divides by a scalar only;
+* ``v^k`` of a column vector v is entrywise (as σ(v) is); ``1ᵀ·v`` is ``sum(v)``;
 * ``A^k`` needs a square A (rows and columns the same as written) and a whole ``k``
   from 1 to ``MAX_MATRIX_POWER``: ``(Xᵀ·X)^(10^9)`` would ask SymPy for gigabytes;
 * a sum of a matrix and a scalar puts the scalar in every entry, as in ``1 - y``; a
@@ -19,11 +20,15 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 
-from sympy.core import Basic, Dummy
+from sympy.core import Basic, Dummy, Lambda
 from sympy.matrices.expressions import HadamardProduct, MatrixExpr, OneMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from derivations.errors import ExpressionError
+
 MAX_MATRIX_POWER = 4
+ONES_ROW = Dummy("1ᵀ")  # 1ᵀ as written, until a product 1ᵀ·v gives it its length
+_t = Dummy("t")
 
 
 def is_matrix(value: Basic) -> bool:
@@ -32,6 +37,13 @@ def is_matrix(value: Basic) -> bool:
 
 def shape_text(value: Basic) -> str:
     return f"a {value.shape[0]}×{value.shape[1]} matrix" if is_matrix(value) else "a scalar"
+
+
+def column(value: Basic, what: str) -> Basic:
+    """``value`` if it is a column vector (K×1), else an ExpressionError naming ``what``."""
+    if not (is_matrix(value) and value.shape[1] == 1):
+        raise ExpressionError(f"{what} applies to a column vector (K×1), not {shape_text(value)}")
+    return value
 
 
 def as_number(value: Basic) -> Basic:
@@ -75,8 +87,17 @@ def hadamard(a: Basic, b: Basic) -> Basic:
     return HadamardProduct(*factors, b)
 
 
+def total(v: Basic) -> Basic:
+    """sum(v) = 1ᵀ·v, the sum of a column's entries: a 1×1 matrix, as yᵀ·v is."""
+    return OneMatrix(1, v.shape[0]) * v
+
+
 def product(a: Basic, b: Basic) -> Basic:
-    """a·b: a matrix product needs the columns of a to be the rows of b."""
+    """a·b: a matrix product needs the columns of a to be the rows of b; 1ᵀ·v is sum(v)."""
+    if a == ONES_ROW:
+        if not (is_matrix(b) and b.shape[1] == 1):
+            raise ValueError(f"1ᵀ multiplies a column vector (K×1), not {shape_text(b)}")
+        return total(b)
     if is_matrix(a) and is_matrix(b) and a.shape[1] != b.shape[0]:
         raise ValueError(
             f"the product of {shape_text(a)} and {shape_text(b)} needs the columns of the "
@@ -99,6 +120,8 @@ def power(base: Basic, exponent: Basic) -> Basic:
         raise ValueError(f"an exponent is a scalar, not {shape_text(exponent)}")
     if not is_matrix(base):
         return base**exponent
+    if base.shape[1] == 1:  # a column vector: entry by entry, as σ(z) or log(z) are
+        return base.applyfunc(Lambda(_t, _t**exponent))
     if base.shape[0] != base.shape[1]:
         raise ValueError(f"only a square matrix has powers, not {shape_text(base)}")
     if not (exponent.is_Integer and 1 <= exponent <= MAX_MATRIX_POWER):

@@ -20,8 +20,9 @@ from sympy.functions import Abs, cosh, exp, log, sign, sinh, sqrt, tanh
 from sympy.matrices.expressions import DiagMatrix
 
 from derivations.errors import ExpressionError
-from derivations.functions import sigmoid, softmax, softplus
+from derivations.functions import log_softmax, logsumexp, sigmoid, softmax, softplus
 from derivations.text._lexer import Token
+from derivations.text._shapes import total
 
 MAX_DECIMAL_EXPONENT = 1_000  # 1e1000 is the largest number one literal may write
 
@@ -30,8 +31,12 @@ FUNCTIONS: dict[str, Callable[[Basic], Basic]] = {
     "log1p": lambda x: log(1 + x), "sqrt": sqrt, "tanh": tanh, "cosh": cosh, "sinh": sinh,
     "abs": Abs, "Abs": Abs, "sign": sign, "sigma": sigmoid,
 }  # fmt: skip
-# Functions of a whole column vector (not elementwise): softmax(z) is K×1, diag(v) K×K.
-COLUMN_FUNCTIONS: dict[str, Callable[[Basic], Basic]] = {"softmax": softmax, "diag": DiagMatrix}
+# Functions of a whole column vector (not elementwise): softmax(z) and log_softmax(z) are
+# K×1, diag(v) K×K; sum(v) = 1ᵀ·v and logsumexp(v) are 1×1 (numbers where numbers are meant).
+COLUMN_FUNCTIONS: dict[str, Callable[[Basic], Basic]] = {
+    "softmax": softmax, "log_softmax": log_softmax, "logsumexp": logsumexp, "sum": total,
+    "diag": DiagMatrix,
+}  # fmt: skip
 CONSTANTS: dict[str, Basic] = {"e": S.Exp1, "E": S.Exp1, "pi": S.Pi, "π": S.Pi}
 
 

@@ -44,10 +44,11 @@ from sympy import (
 from derivations.errors import DomainError, ExpressionError
 from derivations.functions import sigmoid
 from derivations.proof import ClosedForm, Derivation, Step
-from derivations.text import check_names, domains_from, parse
+from derivations.text import check_names, domains_from, parse, shapes_from
 from derivations.user._limits import Limits, run_limited
 from derivations.user._real import check_real
 from derivations.user._recognise import recognise, reflect, rules_used, shortest, stable
+from derivations.user._vectorderive import build_vector
 
 # Names an emitted module uses for itself: a parameter of that name would hide them.
 RESERVED = frozenset({"numpy", "jax", "builtins", "math"})
@@ -147,6 +148,8 @@ def build(
 ) -> Derivation:
     """The Derivation ``derive`` returns, built in this process, its proof not yet run."""
     check_identifier(name, "name")
+    if shapes_from(list(where)):  # vectors or matrices declared: vector rules
+        return build_vector(text, wrt, list(where), name, title)
     definition = parse(text)
     u = _variable(definition, wrt, text)
     domains = symbol_domains([definition], list(where), u.name)
