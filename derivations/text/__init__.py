@@ -17,12 +17,14 @@ from ._parse import (
 )
 from ._where import (
     check_names,
+    domain_of,
     domains_from,
 )
 
 __all__ = [
     "FUNCTIONS",
     "check_names",
+    "domain_of",
     "domains_from",
     "parse",
 ]
