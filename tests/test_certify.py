@@ -465,7 +465,9 @@ def test_a_wrong_step_in_a_file_is_rejected_by_coqc_with_its_message(tmp_path, c
     code = main(["certify", "--file", str(tmp_path / "wrong.deriv"), "-o", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
-    assert "poisson_log_rate_gradient: rejected" in out
+    assert "poisson_log_rate_gradient: false" in out
+    # the counterexample: where mpmath finds the two sides of step 2 apart
+    assert re.search(r"false: poisson_log_rate_gradient_step_2: differs at u=\S+, y=", out)
     step = out.split("✗ poisson_log_rate_gradient_step_2", 1)[1]
     assert step.split("\n")[1].strip().startswith("Coq: Error")  # Coq's message, quoted
 
@@ -501,3 +503,52 @@ def test_logarithms_are_written_in_one_basis_and_a_log_of_no_positive_form_is_le
         log(sigmoid(u)): "u - ln (1 + exp u)",
         softplus(-u): "- u + ln (1 + exp u)",
     }
+
+
+# Outcomes: certified (exit 0), unproved (exit 1: true, no proof found), false (exit 1).
+
+
+def _certify_json(arguments: list[str], directory: Path) -> tuple[int, dict]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["certify", *arguments, "-o", str(directory), "--json"])
+    return code, json.loads(out.getvalue())
+
+
+@needs_coq
+def test_a_true_statement_the_strategies_cannot_prove_is_unproved(tmp_path, monkeypatch):
+    # with no strategy for derivatives, the true closed form of e^u − y·u has no proof
+    kept = tuple(s for s in STRATEGIES if "derivative" not in s.kinds)
+    monkeypatch.setattr("bce_check.certify._file.STRATEGIES", kept)
+    monkeypatch.setattr("bce_check.certify._certify.STRATEGIES", kept)
+    arguments = ["--expr", "exp(u) - y·u", "--wrt", "u", "--where", "y >= 0"]
+    code, report = _certify_json(arguments, tmp_path)
+    (certificate,) = report["certificates"]
+    assert code == 1 and report["outcome"] == certificate["outcome"] == "unproved"
+    # the lemma Coq stopped on (a derivative: the differentiating step), and what Coq said
+    assert re.match(r"derived_(step_\d|closed_form): .*Error", certificate["why"])
+
+
+@needs_coq
+def test_a_planted_false_step_is_false_with_a_counterexample(tmp_path):
+    text = (EXAMPLES / "focal.deriv").read_text()
+    (tmp_path / "wrong.deriv").write_text(text.replace("(1 - p)", "(2 - p)", 1))
+    assert (tmp_path / "wrong.deriv").read_text() != text
+    code, report = _certify_json(["--file", str(tmp_path / "wrong.deriv")], tmp_path)
+    (certificate,) = report["certificates"]
+    assert code == 1 and report["outcome"] == certificate["outcome"] == "false"
+    assert re.search(r"differs at .*=\S+.* vs ", certificate["why"]), certificate["why"]
+
+
+NEWLY_CERTIFIED = [  # (loss, where): each certifies since the − and / strategies
+    ("log(1 + e^(m - y·u))", ["y in {-1, 1}"]),  # margin logistic loss
+    ("p·(1 - σ(u)^q)/q + (1 - p)·(1 - σ(-u)^q)/q", ["p in [0, 1]", "q in (0, 1]"]),  # GCE
+]
+
+
+@needs_coq
+@pytest.mark.parametrize(("loss", "where"), NEWLY_CERTIFIED)
+def test_newly_supported_losses_certify(loss, where, tmp_path):
+    arguments = ["--expr", loss, "--wrt", "u", *(a for w in where for a in ("--where", w))]
+    code, report = _certify_json(arguments, tmp_path)
+    assert code == 0 and report["outcome"] == "certified", report

@@ -24,6 +24,7 @@ from ._certify import (
     judge,
     prepare,
 )
+from ._outcome import Outcome
 
 __all__ = [
     "CERTIFIED",
@@ -38,6 +39,7 @@ __all__ = [
     "Certificate",
     "LemmaResult",
     "MissingCoq",
+    "Outcome",
     "Prepared",
     "Verdict",
     "certify",

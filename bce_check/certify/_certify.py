@@ -18,7 +18,8 @@ written keeps every lemma), until the rest is accepted.  The trust base: Coq's
 kernel, Coquelicot's definitions (``is_derive``, ``Derive``), and the printer from
 SymPy to Coq (``_coq.CoqPrinter``), which the tests check by reading every generated
 statement back.  Every lemma is reported: certified (with the strategy), rejected
-(with Coq's message) or unsupported (a step the printer cannot state, with the reason).
+(with Coq's message) or unsupported (a step the printer cannot state, with the reason);
+the certificate's outcome (``_outcome``) is certified, unproved or false.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pathlib import Path
 import derivations
 from bce_check.certify._coq import STRATEGIES
 from bce_check.certify._file import Block, blocks, text
+from bce_check.certify._outcome import Outcome, decide, falsehoods
 from bce_check.certify._statements import Unstated
 from derivations import BceCheckError, Derivation, Limits, read_derivation, run_limited
 from derivations.errors import ExpressionError
@@ -87,6 +89,8 @@ class Certificate:
     seconds: float = 0.0
     verdict: Verdict = CERTIFIED
     reason: str = ""
+    outcome: Outcome = Outcome.CERTIFIED  # certified, unproved or false (``_outcome``)
+    why: str = ""  # unproved: the lemma Coq stopped on, its message; false: a counterexample
 
     @property
     def ok(self) -> bool:
@@ -97,6 +101,8 @@ class Certificate:
         return {
             "name": self.name,
             "file": str(self.path) if self.path else None,
+            "outcome": self.outcome,
+            "why": self.why,
             "verdict": self.verdict,
             "reason": self.reason,
             "coqc_seconds": round(self.seconds, 3),
@@ -215,18 +221,20 @@ def certify_prepared(
     coqc = coqc_path()
     parts, unstated = prepared
     if isinstance(parts, str):
-        return Certificate(derivation.name, None, verdict=UNSUPPORTED, reason=parts)
+        outcome, why = decide([(f"{derivation.name}_closed_form", parts)], falsehoods(derivation))
+        return Certificate(derivation.name, None, verdict=UNSUPPORTED, reason=parts,
+                           outcome=outcome, why=why)  # fmt: skip
     path = Path(directory) / f"{derivation.name}.v"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text(derivation, parts)[0], encoding="utf-8")
     lemmas, seconds = judge(derivation, parts, coqc, timeout)
     lemmas += [LemmaResult(u.name, u.title, UNSUPPORTED, message=u.reason) for u in unstated]
     verdicts = {lemma.verdict for lemma in lemmas}
-    verdict = (
-        REJECTED if REJECTED in verdicts else UNSUPPORTED if UNSUPPORTED in verdicts else CERTIFIED
-    )
+    verdict = next((v for v in (REJECTED, UNSUPPORTED) if v in verdicts), CERTIFIED)
     reason = f"{len(unstated)} step(s) have no Coq statement" if unstated else ""
-    return Certificate(derivation.name, path, lemmas, seconds, verdict, reason)
+    left = [(lemma.name, lemma.message) for lemma in lemmas if lemma.verdict != CERTIFIED]
+    outcome, why = decide(left, falsehoods(derivation))
+    return Certificate(derivation.name, path, lemmas, seconds, verdict, reason, outcome, why)
 
 
 def certify_file(

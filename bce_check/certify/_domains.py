@@ -1,8 +1,9 @@
 """A statement's hypotheses: the symbols' domains, and where a real power is defined.
 
-A domain becomes a hypothesis on its symbol, as ``--where`` writes it: p ∈ [0, 1] is
+A domain becomes a hypothesis on its symbol, its row's in the domain table
+(``domains.KINDS_OF_DOMAIN``), as ``--where`` writes it: p ∈ [0, 1] is
 ``0 <= p <= 1``, γ ≥ 0 is ``0 <= γ``, w > 0 is ``0 < w``, α ∈ (0, 1) is ``0 < α < 1``,
-y ∈ {0, 1} is ``y = 0 \\/ y = 1``; ℝ gives none; a point of the simplex gives
+y ∈ {0, 1} is ``y = 0 \\/ y = 1``, u ≠ 0 is ``u <> 0``; ℝ gives none; a point of the simplex gives
 ``0 <= y_i`` and ``Σ y_i <= 1``.  A real power a^y (y not an integer) is Coq's
 ``Rpower a y`` = e^{y·ln a}, the real power only where a > 0, and Coq's ``ln`` is 0 at
 0 and below: a base or a log argument that is not visibly positive on the domain adds
@@ -13,29 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sympy import FiniteSet, Interval, Pow, S, Symbol, log, oo
+from sympy import Interval, Pow, Symbol, log, oo
 
+from bce_check import domains
 from bce_check.certify._coq import coq, coq_name
 from bce_check.certify._logs import factored
-from derivations.errors import ExpressionError
+from derivations.errors import DomainError, ExpressionError
 
 
-def _hypothesis(symbol: Symbol, domain) -> str | None:
-    """The Coq hypothesis a symbol's domain gives (None for ℝ)."""
-    name = coq_name(symbol.name)
-    if domain == S.Reals:
-        return None
-    if isinstance(domain, Interval):
-        low = "<" if domain.left_open else "<="
-        high = "<" if domain.right_open else "<="
-        if domain.end == oo:
-            return f"{coq(domain.start)} {low} {name}"
-        if domain.start == -oo:
-            return f"{name} {high} {coq(domain.end)}"
-        return f"{coq(domain.start)} {low} {name} {high} {coq(domain.end)}"
-    if isinstance(domain, FiniteSet):
-        return " \\/ ".join(f"{name} = {coq(v)}" for v in domain)
-    raise ExpressionError(f"{symbol} ∈ {domain}: no Coq hypothesis for this domain")
+def _hypotheses(names: tuple[str, ...], domain) -> tuple[str, ...]:
+    """The Coq hypotheses a domain gives its symbols: its row's (``domains.KINDS_OF_DOMAIN``)."""
+    try:
+        return domains.kind_of(domain).coq(names, domain, coq)
+    except DomainError as error:
+        message = f"{', '.join(names)} ∈ {domain}: no Coq hypothesis ({error})"
+        raise ExpressionError(message) from None
 
 
 def binders(expressions, domains: Mapping, order=()) -> tuple[tuple[Symbol, ...], tuple[str, ...]]:
@@ -46,14 +39,9 @@ def binders(expressions, domains: Mapping, order=()) -> tuple[tuple[Symbol, ...]
     hypotheses = []
     for key, domain in domains.items():
         if isinstance(key, tuple):  # free coordinates of a point on the simplex
-            names = [coq_name(s.name) for s in key if s in free]
-            hypotheses += [f"0 <= {n}" for n in names]
-            if names:
-                hypotheses.append(f"{' + '.join(names)} <= 1")
+            hypotheses += _hypotheses(tuple(coq_name(s.name) for s in key if s in free), domain)
         elif key in free:
-            hypothesis = _hypothesis(key, domain)
-            if hypothesis:
-                hypotheses.append(hypothesis)
+            hypotheses += _hypotheses((coq_name(key.name),), domain)
     return tuple(symbols), tuple(hypotheses)
 
 

@@ -64,9 +64,21 @@ Ltac bce_exp_facts :=
       end
   end.
 
+(* 1 − σ(a) = e^a/(1 + e^a) > 0, as auto_derive writes it (with and without Rminus). *)
+Lemma bce_one_minus_σ : forall a : R, 0 < 1 + - (1 * / (1 + exp a)).
+Proof.
+  intro a. pose proof (exp_pos a).
+  replace (1 + - (1 * / (1 + exp a))) with (exp a / (1 + exp a)) by (field; lra).
+  apply Rdiv_lt_0_compat; lra.
+Qed.
+Lemma bce_one_minus_σ' : forall a : R, 0 < 1 - 1 / (1 + exp a).
+Proof. intro a. unfold Rminus, Rdiv. apply bce_one_minus_σ. Qed.
+
 (* 0 < e for e built from positive constants, exponentials and hypotheses by +, *, /, ^. *)
 Ltac bce_pos :=
   match goal with
+  | |- 0 < 1 + - (1 * / (1 + exp _)) => apply bce_one_minus_σ
+  | |- 0 < 1 - 1 / (1 + exp _) => apply bce_one_minus_σ'
   | |- 0 < exp _ => apply exp_pos
   | |- 0 < _ + _ => apply Rplus_lt_0_compat; bce_pos
   | |- 0 < _ * _ => apply Rmult_lt_0_compat; bce_pos

@@ -49,6 +49,17 @@ STRATEGIES: tuple[Strategy, ...] = (
         frozenset({EQUALITY}),
     ),
     Strategy(
+        "− and / unfolded, e^(−x) = 1/e^x, field",
+        "unfold σ, softplus, Rminus, Rdiv in *; rewrite ?exp_Ropp; field; bce_side",
+        frozenset({EQUALITY}),
+    ),
+    Strategy(
+        "exponentials of sums as products, field",
+        "unfold σ, softplus, Rminus, Rdiv in *; "
+        "rewrite ?Ropp_plus_distr, ?Ropp_involutive, ?exp_plus, ?exp_Ropp; field; bce_side",
+        frozenset({EQUALITY}),
+    ),
+    Strategy(
         "equal functions, equal derivatives",
         "apply Derive_ext; intro; unfold σ, softplus in *; field; bce_side",
         frozenset({EQUALITY}),
@@ -88,6 +99,26 @@ STRATEGIES: tuple[Strategy, ...] = (
         "real powers as exp ∘ ln, auto_derive, field",
         "unfold σ, softplus, Rpower in *; auto_derive; [bce_side | rewrite ?exp_Ropp; field; "
         "bce_side]",
+        frozenset({DERIVATIVE}),
+    ),
+    Strategy(  # u/T and m − y·u: one spelling of − and / for field's atoms (exp(m − u·y)
+        # and exp(m + −(u·y)) are two atoms to it)
+        "− and / unfolded, auto_derive, e^(−x) = 1/e^x, field",
+        "unfold σ, softplus, Rminus, Rdiv in *; auto_derive; "
+        "[bce_side | unfold Rminus, Rdiv in *; rewrite ?exp_Ropp; field; bce_side]",
+        frozenset({DERIVATIVE}),
+    ),
+    Strategy(  # σ(−b − u) against σ(b + u): e^(b+u) and e^(−b+−u) as products of e^b, e^u
+        "auto_derive, exponentials of sums as products, field",
+        "unfold σ, softplus, Rminus, Rdiv in *; auto_derive; "
+        "[bce_side | unfold Rminus, Rdiv in *; "
+        "rewrite ?Ropp_plus_distr, ?Ropp_involutive, ?exp_plus, ?exp_Ropp; field; bce_side]",
+        frozenset({DERIVATIVE}),
+    ),
+    Strategy(
+        "real powers in one basis, − and / unfolded, auto_derive, field",
+        "{powers} unfold σ, softplus, Rminus, Rdiv in *; auto_derive; "
+        "[bce_side | unfold Rminus, Rdiv in *; rewrite ?exp_Ropp; field; bce_side]",
         frozenset({DERIVATIVE}),
     ),
     Strategy(

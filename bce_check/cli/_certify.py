@@ -7,13 +7,15 @@
 
 with ``[-o DIR] [--json]``.  A catalogue name is only ever the positional NAME and a
 file only ever ``--file``, so ``certify focal.deriv`` is an unknown name, never a file.
-Exactly one target is given.  Exit codes as ``prove``: 0 when every lemma is certified,
-1 when coqc rejected one or a step has no Coq statement (each is listed, with Coq's
-message or the reason), 2 for bad input: an unknown name, an unreadable file, text the
-parser refuses, a SymPy limit passed, coqc missing (the message names the packages), or a
-single target whose closed form has no Coq statement (the reason is printed).  With
-``--all``, such catalogue derivations are listed as unsupported and do not change the
-exit code.
+Exactly one target is given.  The outcome, in text and in JSON (``"outcome"``), is
+``certified`` (exit 0), ``unproved`` (exit 1: no proof found, or a step has no Coq
+statement, for a statement SymPy and mpmath hold true; the lemma Coq stopped on and its
+message are printed) or ``false`` (exit 1: SymPy or the numeric check finds a statement
+false; the counterexample is printed).  Exit 2 for bad input: an unknown name, an
+unreadable file, text the parser refuses, a SymPy limit passed, coqc missing (the
+message names the packages), or a single target whose closed form has no Coq statement
+(the reason is printed).  With ``--all``, such catalogue derivations are listed as
+unsupported and do not change the exit code.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def _text(certificate) -> list[str]:
     if certificate.path is None:
         return [f"{certificate.name}: unsupported: {certificate.reason}"]
     lines = [
-        f"{certificate.name}: {certificate.verdict} (coqc {certificate.seconds:.1f} s) "
+        f"{certificate.name}: {certificate.outcome} (coqc {certificate.seconds:.1f} s) "
         f"→ {certificate.path}"
     ]
     for lemma in certificate.lemmas:
@@ -48,7 +50,18 @@ def _text(certificate) -> list[str]:
         if lemma.message:
             who = "Coq" if lemma.verdict == Verdict.REJECTED else "no Coq statement"
             lines.append(f"      {who}: {lemma.message}")
+    if certificate.why:  # unproved: where Coq stopped; false: the counterexample
+        lines.append(f"  {certificate.outcome}: {certificate.why}")
     return lines
+
+
+def _outcome(certificates) -> str:
+    """The worst outcome of the certificates written (false, then unproved, then certified);
+    a catalogue derivation with no Coq form (``--all``) counts for none."""
+    from bce_check.certify import Outcome
+
+    found = {c.outcome for c in certificates if c.path is not None}
+    return next((o for o in (Outcome.FALSE, Outcome.UNPROVED) if o in found), Outcome.CERTIFIED)
 
 
 def _one_target(name, all_, file, expr, wrt, where, expr_name) -> None:
@@ -129,13 +142,14 @@ def certify(
     seconds = time.perf_counter() - started
     ok = all(c.ok for c in certificates)
     if as_json:
-        report = {"ok": ok, "seconds": round(seconds, 3)}
+        report = {"ok": ok, "outcome": _outcome(certificates), "seconds": round(seconds, 3)}
         report["certificates"] = [c.to_dict() for c in certificates]
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for certificate in certificates:
             click.echo("\n".join(_text(certificate)))
         click.echo(
-            f"{sum(c.verdict == CERTIFIED for c in certificates)} certified in {seconds:.1f} s"
+            f"{sum(c.verdict == CERTIFIED for c in certificates)} certified in {seconds:.1f} s: "
+            f"{_outcome(certificates)}"
         )
     return EXIT_OK if ok else EXIT_FAILED

@@ -1,4 +1,5 @@
-"""Seeded samplers of random inputs, extremes included, and the domains a user declares."""
+"""Seeded samplers of random inputs, extremes included, and the domain table
+(``KINDS_OF_DOMAIN``: one row per kind of domain, its sampler, text and Coq hypothesis)."""
 
 from ._catalogue import (
     KINDS,
@@ -7,8 +8,9 @@ from ._catalogue import (
     Sampler,
     SimplexSampler,
     features,
-    for_domain,
+    finite_set,
     hard_labels,
+    interval,
     labels,
     logits,
     nonnegative,
@@ -17,21 +19,30 @@ from ._catalogue import (
     simplex,
     uniforms,
 )
-from ._user import (
+from ._table import (
+    KINDS_OF_DOMAIN,
+    DomainKind,
     describe,
+    for_domain,
+    kind_of,
     sampler,
 )
 
 __all__ = [
     "KINDS",
+    "KINDS_OF_DOMAIN",
     "SAMPLERS",
     "Component",
+    "DomainKind",
     "Sampler",
     "SimplexSampler",
     "describe",
     "features",
+    "finite_set",
     "for_domain",
     "hard_labels",
+    "interval",
+    "kind_of",
     "labels",
     "logits",
     "nonnegative",

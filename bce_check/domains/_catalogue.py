@@ -18,12 +18,13 @@ import numbers
 from collections.abc import Callable
 
 from bce_check.domains._counter import uniforms
+from bce_check.domains._intervals import finite_set, interval
 from bce_check.domains._sampler import KINDS, Component, Sampler, SimplexSampler, _positive, _sizes
 from derivations import DomainError
 
 __all__ = [  # the samplers, their parts (``_sampler.py``), the uniforms they draw from
     "KINDS", "SAMPLERS", "Component", "Sampler", "SimplexSampler", "features",
-    "for_domain", "hard_labels", "labels", "logits", "nonnegative", "nonzero",
+    "finite_set", "hard_labels", "interval", "labels", "logits", "nonnegative", "nonzero",
     "probabilities", "simplex", "uniforms",
 ]  # fmt: skip
 
@@ -52,26 +53,14 @@ def logits(max_magnitude: float = 1e4) -> Sampler:
 
 
 def labels() -> Sampler:
-    """Soft labels p in [0, 1]: uniform, exact 0, 1 and 1/2, and within 1e-8..0.1 of 0 or 1."""
-    return Sampler(
-        "labels",
-        (
-            Component("uniform [0, 1]", 0.50, "uniform", 0.0, 1.0),
-            Component("exact 0", 0.10, "constant", 0.0),
-            Component("exact 1", 0.10, "constant", 1.0),
-            Component("near 0", 0.10, "log-uniform", -8.0, -1.0),
-            Component("near 1", 0.10, "log-uniform", -8.0, -1.0, offset=1.0, sign=-1),
-            Component("exact 1/2", 0.10, "constant", 0.5),
-        ),
-    )
+    """Soft labels p in [0, 1]: ``interval(0, 1)``, uniform, exact 0, 1 and 1/2, and
+    within 1e-8..0.1 of 0 or 1."""
+    return interval(0.0, 1.0)
 
 
 def hard_labels() -> Sampler:
-    """Hard labels y in {0, 1}, equally likely."""
-    return Sampler(
-        "hard labels",
-        (Component("0", 0.5, "constant", 0.0), Component("1", 0.5, "constant", 1.0)),
-    )
+    """Hard labels y in {0, 1}, equally likely: ``finite_set((0, 1))``."""
+    return finite_set((0.0, 1.0))
 
 
 def features(scale: float = 3.0) -> Sampler:
@@ -91,17 +80,9 @@ def features(scale: float = 3.0) -> Sampler:
 
 
 def probabilities() -> Sampler:
-    """Probabilities strictly inside (0, 1): uniform, 1/2, and within 1e-8..0.1 of either end."""
-    return Sampler(
-        "probabilities",
-        (
-            Component("uniform (0, 1)", 0.60, "uniform", 1e-12, 1.0 - 1e-12),
-            Component("near 0", 0.15, "log-uniform", -8.0, -1.0),
-            Component("near 1", 0.15, "log-uniform", -8.0, -1.0, offset=1.0, sign=-1),
-            Component("exact 1/2", 0.10, "constant", 0.5),
-        ),
-        inside=(0.0, 1.0),
-    )
+    """Probabilities strictly inside (0, 1): ``interval(0, 1, "neither")``, uniform, 1/2,
+    and within 1e-8..0.1 of either end (clipped inside: 1 − 1e-8 rounds to 1 in float32)."""
+    return interval(0.0, 1.0, "neither")
 
 
 def nonnegative(max_value: float = 1e3) -> Sampler:
@@ -166,29 +147,3 @@ SAMPLERS: dict[str, Callable[[], Sampler]] = {
     "nonzero": nonzero,
     "simplex": simplex,
 }
-
-
-def for_domain(domain, matrix: bool = False) -> Sampler:
-    """The sampler for a symbol's domain (each entry's, for a matrix symbol).
-
-    ℝ → logits (features for a matrix), [0, 1] → labels, (0, 1) → probabilities,
-    {0, 1} → hard labels, [0, ∞) → non-negative, ℝ ∖ {0} → nonzero, the simplex → simplex.
-    """
-    from sympy import FiniteSet, Interval, S, oo
-
-    if getattr(domain, "parametrise", None) is not None:  # derivations.sets.SIMPLEX
-        return simplex()
-    table = {
-        S.Reals: features() if matrix else logits(),
-        Interval(0, 1): labels(),
-        Interval.open(0, 1): probabilities(),
-        FiniteSet(0, 1): hard_labels(),
-        Interval(0, oo): nonnegative(),
-        S.Reals - FiniteSet(0): nonzero(),
-    }
-    if domain in table:
-        return table[domain]
-    raise DomainError(
-        f"no sampler for the domain {domain}; known: ℝ, ℝ∖{{0}}, [0, 1], (0, 1), {{0, 1}}, "
-        "[0, ∞) and the probability simplex"
-    )

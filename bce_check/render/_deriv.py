@@ -12,26 +12,23 @@ grammar for declaring shapes.
 
 from __future__ import annotations
 
-from sympy import Derivative, FiniteSet, Interval, S, Subs
+from sympy import Derivative, Subs
 
+from bce_check import domains
 from bce_check.printing.notation import text
-from derivations import BceCheckError, Derivation, Step
+from derivations import BceCheckError, Derivation, DomainError, Step
 
 COLUMN = 60  # where the rule starts, unless the equation is longer
 
 
 def _where(symbol, domain) -> str | None:
-    if domain == S.Reals:
-        return None
-    if isinstance(domain, Interval):
-        left = "(" if domain.left_open else "["
-        right = ")" if domain.right_open else "]"
-        hi = "inf" if domain.end == S.Infinity else text(domain.end)
-        lo = "-inf" if domain.start == S.NegativeInfinity else text(domain.start)
-        return f"{text(symbol)} in {left}{lo}, {hi}{right}"
-    if isinstance(domain, FiniteSet):
-        return f"{text(symbol)} in {{{', '.join(text(v) for v in domain)}}}"
-    raise BceCheckError(f"the domain {domain} of {symbol} has no text form in a derivation file")
+    """The ``where:`` line of a domain: its row's text (``domains.KINDS_OF_DOMAIN``)."""
+    try:
+        return domains.kind_of(domain).text(text(symbol), domain, text)
+    except DomainError as error:
+        raise BceCheckError(
+            f"the domain {domain} of {symbol} has no text form in a derivation file ({error})"
+        ) from None
 
 
 def _line(step: Step, head: str, indent: int) -> tuple[str, list[str]]:

@@ -17,6 +17,7 @@ from ._parse import (
 )
 from ._where import (
     check_names,
+    domain_of,
     domains_from,
     shapes_from,
     size,
@@ -25,6 +26,7 @@ from ._where import (
 __all__ = [
     "FUNCTIONS",
     "check_names",
+    "domain_of",
     "domains_from",
     "parse",
     "shapes_from",

@@ -3,12 +3,12 @@
 Accepted forms (unicode or ASCII), one symbol per constraint::
 
     p in [0, 1]      α in (0, 1)      y in [-1, 1)      y in {0, 1}
-    γ >= 0           w > 0            t <= 1            s < 0
+    γ >= 0           w > 0            t <= 1            s < 0         u != 0
     c real
     z in R^K         x in R^3         y in simplex(K)   y in [0, 1]^K    W in R^(K×n)
 
-``in`` may be written ``∈``, ``>=`` as ``≥``, ``<=`` as ``≤``.  The bounds are numbers
-read by the whitelist parser (``1/2``, ``-1``, ``pi``); ``inf``/``∞`` may close an
+``in`` may be written ``∈``, ``>=`` as ``≥``, ``<=`` as ``≤``, ``!=`` as ``≠``.  The bounds
+are numbers read by the whitelist parser (``1/2``, ``-1``, ``pi``); ``inf``/``∞`` may close an
 interval.  Several constraints on one symbol intersect (``γ >= 0`` and ``γ <= 5`` give
 [0, 5]); an empty result is a DomainError.  Undeclared symbols are real.
 
@@ -35,7 +35,7 @@ _INTERVAL = re.compile(
     rf"^\s*{_NAME}\s*(?:in|∈)\s*(?P<left>[\[(])(?P<lo>[^,]+),(?P<hi>[^\])]+)(?P<right>[\])])\s*$"
 )
 _SET = re.compile(rf"^\s*{_NAME}\s*(?:in|∈)\s*\{{(?P<members>[^}}]*)\}}\s*$")
-_BOUND = re.compile(rf"^\s*{_NAME}\s*(?P<op>>=|≥|<=|≤|>|<)\s*(?P<value>.+?)\s*$")
+_BOUND = re.compile(rf"^\s*{_NAME}\s*(?P<op>>=|≥|<=|≤|!=|≠|>|<)\s*(?P<value>.+?)\s*$")
 _REAL = re.compile(rf"^\s*{_NAME}\s+(?:real|in\s+R|∈\s*ℝ|in\s+ℝ)\s*$")
 _SIZE = r"\d+|[^\W\d]\w*"
 _SHAPED = re.compile(
@@ -101,9 +101,31 @@ def _one(constraint: str) -> tuple[str, Basic]:
         domain = {
             ">=": Interval(value, oo), "≥": Interval(value, oo), ">": Interval.open(value, oo),
             "<=": Interval(-oo, value), "≤": Interval(-oo, value), "<": Interval.open(-oo, value),
+            "!=": S.Reals - FiniteSet(value), "≠": S.Reals - FiniteSet(value),
         }[op]  # fmt: skip
         return match["name"], domain
     raise DomainError(f"cannot read the constraint {constraint!r}; write one such as {FORMS}")
+
+
+ANONYMOUS_FORMS = "'[0, 1]', '(0, 1]', '{0, 1}', '>= 0', '> 0', '!= 0', 'real'"
+
+
+def domain_of(text: str) -> Basic:
+    """The domain a constraint gives, its symbol left out or not: ``'(0, 1]'``,
+    ``'in [0, 1]'``, ``'>= 0'``, ``'real'``, ``'ℝ'`` or ``'p in [0, 1]'``."""
+    if not isinstance(text, str):
+        raise DomainError(f"a domain is text such as {ANONYMOUS_FORMS}, got {text!r}")
+    stripped = text.strip()
+    if stripped in ("ℝ", "R"):
+        return S.Reals
+    opens_a_set = stripped[:1] in ("[", "(", "{")
+    for constraint in (f"x in {stripped}" if opens_a_set else f"x {stripped}", stripped):
+        try:
+            return _one(constraint)[1]
+        except DomainError as error:
+            if "cannot read" not in str(error):
+                raise
+    raise DomainError(f"cannot read the domain {text!r}; write one such as {ANONYMOUS_FORMS}")
 
 
 def domains_from(constraints: Iterable[str]) -> dict[str, Basic]:
