@@ -30,11 +30,19 @@ import numpy as np
 
 from bce_check.check._arguments import DTYPES, MAX_SAMPLES, match, whole_number
 from bce_check.check._harness import Problem, enable_x64
-from bce_check.check._modes import FIRST, SECOND, candidate, direction, modes_for, screen
+from bce_check.check._modes import (
+    FIRST,
+    SECOND,
+    candidate,
+    direction,
+    modes_for,
+    screen,
+    ulps,
+)
 from bce_check.check._stages import candidate_bound_stage
 from bce_check.check.tolerance import ULP_BUDGET
 from bce_check.domains import Sampler
-from bce_check.report import FAIL, INCONCLUSIVE, PASS, Report, Result
+from bce_check.report import FAIL, INCONCLUSIVE, PASS, SKIPPED, Report, Result
 from derivations import DomainError
 
 AUDIT = 256  # seeded random points the oracle judges whatever the screen says
@@ -174,22 +182,6 @@ def _judged(name: str, mode: str, dtype: str, args, chosen, disputed, c, truth, 
                   verdict, note, samples, int(np.sum(~finite)))  # fmt: skip
 
 
-def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Units in the last place between a and b: floats mapped to integers in their order."""
-    kind = np.int64 if a.dtype == np.float64 else np.int32
-    least = np.iinfo(kind).min
-
-    def ordered(x):
-        bits = x.view(kind).astype(np.int64)
-        return np.where(bits < 0, least - bits, bits)  # −0.0 and +0.0 both map to 0
-
-    oa, ob = ordered(a), ordered(b)
-    same = (oa >= 0) == (ob >= 0)  # then oa − ob cannot overflow
-    with np.errstate(over="ignore"):
-        return np.where(same, np.abs(oa - ob).astype(float),
-                        np.abs(oa.astype(float) - ob.astype(float)))  # fmt: skip
-
-
 def _vmapped(name: str, mode: str, fn: Callable, args: list[np.ndarray], dtype: str,
              names: list[str]) -> Result:
     """Step 3: jax.vmap(c) over the points against c applied point by point."""
@@ -199,9 +191,9 @@ def _vmapped(name: str, mode: str, fn: Callable, args: list[np.ndarray], dtype: 
     single = jax.jit(fn)
     one = np.stack([np.asarray(single(*[a[i] for a in args])) for i in range(len(args[0]))])
     same_nan = np.isnan(batched) == np.isnan(one)
-    ulps = _ulps(batched, one)
-    ulps = np.where(np.isnan(batched) & np.isnan(one), 0.0, np.where(same_nan, ulps, np.inf))
-    per = np.max(ulps.reshape(len(ulps), -1), axis=1)
+    apart = ulps(batched, one)
+    apart = np.where(np.isnan(batched) & np.isnan(one), 0.0, np.where(same_nan, apart, np.inf))
+    per = np.max(apart.reshape(len(apart), -1), axis=1)
     at = int(np.argmax(per))
     worst = {n: _listed(a[at]) for n, a in zip(names, args, strict=True)}
     worst |= {"vmap": _listed(batched[at]), "per-point": _listed(one[at])}
@@ -215,20 +207,31 @@ def _vmapped(name: str, mode: str, fn: Callable, args: list[np.ndarray], dtype: 
 def _one_argument(problem: Problem, index: int, modes, samples, seed, dtype, budget,
                   names) -> list[Result]:
     """Every mode's Results for the argument ``index`` (steps 1–3)."""
-    from bce_check.check.oracle import jaxpr_oracle
+    from bce_check.check.oracle import OracleUnavailable, jaxpr_oracle
 
     shapes = [s.shape for _, s in problem.samplers]
     order = 1 if modes[0] in FIRST else 2
-    oracle = jaxpr_oracle(problem.f, shapes, index, order)
+    try:
+        oracle = jaxpr_oracle(problem.f, shapes, index, order)
+    except (OracleUnavailable, ValueError, TypeError) as error:
+        raise DomainError(f"no truth for {problem.name}: {error}") from error
     hessian = {}
     results = []
     for mode in modes:
         v = direction(shapes[index], seed) if mode == "hvp" else None
-        args, score, s = _screened(problem, index, mode, v, samples, seed, dtype)
+        try:
+            args, score, s = _screened(problem, index, mode, v, samples, seed, dtype)
+        except Exception as error:
+            results.append(_unavailable(problem.name, mode, dtype, samples, error))
+            continue
         chosen, disputed = _chosen(score, budget, seed)
         picked = [a[chosen] for a in args]
         fn = candidate(problem.f, index, mode, v)
-        c = np.asarray(_batched(fn, picked), np.float64)
+        try:
+            c = np.asarray(_batched(fn, picked), np.float64)
+        except Exception as error:
+            results.append(_unavailable(problem.name, mode, dtype, samples, error))
+            continue
         key = tuple(chosen.tolist())
         if key not in hessian:  # the truth, once per point set (rev and fwd share it)
             hessian[key] = _truth(oracle, picked, None)
@@ -238,6 +241,13 @@ def _one_argument(problem: Problem, index: int, modes, samples, seed, dtype, bud
         results.append(_vmapped(problem.name, mode, fn, [a[:VMAP_POINTS] for a in picked],
                                 dtype, names))  # fmt: skip
     return results
+
+
+def _unavailable(name: str, mode: str, dtype: str, samples: int, error: Exception) -> Result:
+    """A mode JAX cannot compute for f (jacfwd of a custom_vjp function): skipped, and why."""
+    why = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+    return Result(name, mode, dtype, 0, np.nan, np.nan, {}, SKIPPED,
+                  f"JAX cannot compute {mode} for f: {why}", samples)  # fmt: skip
 
 
 def _batched(fn: Callable, args: list[np.ndarray]) -> np.ndarray:

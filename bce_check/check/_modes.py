@@ -95,3 +95,19 @@ def screen(f: Callable, index: int, order: int, v: np.ndarray | None) -> Callabl
         return out
 
     return reference
+
+
+def ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Units in the last place between a and b: floats mapped to integers in their order."""
+    kind = np.int64 if a.dtype == np.float64 else np.int32
+    least = np.iinfo(kind).min
+
+    def ordered(x):
+        bits = x.view(kind).astype(np.int64)
+        return np.where(bits < 0, least - bits, bits)  # −0.0 and +0.0 both map to 0
+
+    oa, ob = ordered(a), ordered(b)
+    same = (oa >= 0) == (ob >= 0)  # then oa − ob cannot overflow
+    with np.errstate(over="ignore"):
+        return np.where(same, np.abs(oa - ob).astype(float),
+                        np.abs(oa.astype(float) - ob.astype(float)))  # fmt: skip
