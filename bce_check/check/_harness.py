@@ -8,57 +8,10 @@ For every sampled point x the candidate c(x) is compared with four references r(
 * ``complex-step``: Im f(x + ih)/h, only where f is analytic and calls no host code
   (Squire & Trapp, SIAM Review 40, 1998; see ``_witnesses.analytic``).
 
-The tolerance model: the one statement of it (``docs/verdicts.md`` explains it for users).
-The points x are drawn in the check's dtype; every reference is computed from those same
-points in float64.  ε is the candidate's machine epsilon and s the gradient's *scale*:
-the size of the terms the gradient is computed from (1/4 for σ', the bound of σ(1 − σ);
-1 for σ(u) − p; for a user's function, the largest |jax.grad| seen on the first chunk
-unless given).  Per point and component, c passes against r when
-
-    |c − r| ≤ 16·ε·(|r| + s) + E_r + ρ_r + ρ_c
-
-* 16·ε·(|r| + s) (ULP_BUDGET): a correct c and a correct r made of a handful of
-  operations on quantities no larger than |r| + s, each within about an ulp of its
-  inputs' size, differ by a few ε·(|r| + s); 8 ulp for each side, hence 16.  The
-  absolute part ε·s lets a right answer with a rounding-level absolute error pass:
-  σ(z)(1 − σ(z)) returns 0 at z = 40 where the truth is 4.2e-18, an error of 2e-17·s,
-  far below 16ε·s = 8.9e-16.
-* ρ_r, ρ_c: the reference's and the candidate's own rounding, bounded at that point from
-  their programs (``_rounding.running_error``: each operation's inherited error plus 2 ulp
-  of its result, to first order).  This is what keeps a right candidate from failing
-  because a reference is less accurate than it: ``jax.grad`` of logaddexp(0, u) − p·u is
-  exp(u − logaddexp(0, u)), whose argument carries the rounding of a number of size u
-  (ρ_r = 1.7e-14 at u = 32 against a tight term of 3.6e-15); a program that forms no
-  such term has ρ of a few ulp of |r| + s, so sensitivity is kept where the references
-  can vouch for it.  In float32 the references are float64, so ρ_r and E_r are ~2^-29
-  of the float32 terms and the candidate is judged against the truth at its own points;
-  ρ_c then covers a float32 candidate computed from large terms (z − max z at |z| ≈ 8e3).
-  ρ is computed only for chunks where some point fails without it (a point within the
-  smaller tolerance is within the larger one), so a passing run does not pay for it.
-* E_r, finite differences: D(h) = (f(x + h) − f(x − h))/2h has a truncation error
-  h²·f‴/6, estimated by Richardson as |D(2h) − D(h)|/3, and a rounding error of at most
-  16·ε·T/2h from evaluating f, where T = |f(x + h)| + |f(x − h)| + 2·s·max(‖x‖₁, 1) is
-  the size of the terms f is computed from (a function whose slope is bounded by s sums
-  terms up to about |f| + s·|x|).  E_r = FD_SAFETY·(truncation + rounding);
-  h = ε^{1/3}·max(|x|, 1) balances them (the step is made exact: h = (x + h) − x).
-  Points outside the Taylor regime (D(4h) − D(2h) ≠ 4·(D(2h) − D(h))) are not compared.
-  E_r, complex step: 2·tiny/h, below which Im f(x + ih) underflows.
-* A candidate that is NaN or infinite where the reference is finite fails.  A float32
-  candidate is judged within its range: a point whose float64 reference exceeds float32's
-  largest number is not compared, and 16·tiny₃₂ is added to the tolerance (tiny: the
-  smallest normal number, below which XLA flushes to 0; ρ charges it per operation too).
-
-Smallest error detected: at a point where neither program forms a term larger than
-|r| + s, an error above about 16·ε·(|r| + s) plus a few ulp (3.6e-15·(|r| + s) in float64,
-1.9e-6·(|r| + s) in float32); where a program forms larger terms, above its ρ there.
-
-Verdicts (``report.Verdict``): a reference fails if any point fails; it is inconclusive
-when it compared fewer than MIN_COMPARED (half) of the sampled points (the others not
-finite, counted as ``nonfinite``); a numeric reference is also inconclusive when it fails
-only where it disagrees with JAX's own jax.grad as well (``_arbiter.py``: f loses accuracy
-there); a check passes only if no reference failed and one passed.  Everything runs as
-jitted, vmapped stages per chunk of up to CHUNK points (``_stages.py``); statistics are
-merged on the host, so memory does not grow with samples.
+The tolerance model, the verdict rule and the oracle's rule are stated once, in
+``bce_check.check.tolerance``.  Everything runs as jitted, vmapped stages per chunk of up
+to CHUNK points (``_stages.py``); statistics are merged on the host, so memory does not
+grow with samples.
 """
 
 from __future__ import annotations
@@ -70,7 +23,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from bce_check.check._arbiter import arbitrated, autodiff_is_jax_own
 from bce_check.check._arguments import (
     DTYPES,
     MAX_SAMPLES,
@@ -80,7 +32,8 @@ from bce_check.check._arguments import (
     validate,
     whole_number,
 )
-from bce_check.check._references import analytic, autodiff
+from bce_check.check._judge import Disputed, audit_indices, build, judge
+from bce_check.check._references import analytic, autodiff, autodiff_is_jax_own
 from bce_check.check._stages import (
     CHUNK,
     EAGER_CHUNK,
@@ -92,7 +45,15 @@ from bce_check.check._stages import (
     reference_bound_stage,
     reference_stage,
 )
-from bce_check.check.tolerance import FD_SAFETY, REFERENCE_DTYPE, ULP_BUDGET
+from bce_check.check._verdicts import oracle_result, overruled
+from bce_check.check.tolerance import (
+    AUDIT,
+    FD_SAFETY,
+    ORACLE_POINTS,
+    REFERENCE_DTYPE,
+    ULP_BUDGET,
+    arbitrated,
+)
 from bce_check.domains import Sampler
 from bce_check.report import SKIPPED, Report, Result
 from derivations import DomainError
@@ -181,27 +142,6 @@ def _output(grad: Callable, shapes: tuple, dtype: str):
         raise DomainError(f"grad failed on a sample input: {error}") from error
 
 
-def _pilot_scale(problem: Problem, index: int, seed: int, dtype: str, chunk: int) -> float:
-    """The largest finite |jax.grad f| over the first chunk: the default gradient scale."""
-    import jax.numpy as jnp
-    largest = _pilot_stage(replace(problem, grad=None, name=""), index, dtype, chunk)
-    return max(float(largest(jnp.uint32(seed))), float(np.finfo(dtype).tiny))
-
-
-@lru_cache(maxsize=64)
-def _pilot_stage(problem: Problem, index: int, dtype: str, chunk: int) -> Callable:
-    import jax
-    import jax.numpy as jnp
-    @jax.jit
-    def largest(seed):
-        args = [a.astype(REFERENCE_DTYPE) for a in problem.draw(seed, 0, chunk, dtype)]
-        g = jax.vmap(autodiff(problem.f, problem.order, index))(*args)
-        keep = jnp.isfinite(g)
-        return jnp.max(jnp.where(keep, jnp.abs(g), 0.0))
-
-    return largest
-
-
 @lru_cache(maxsize=256)
 def _complex_step_plan(problem: Problem, index: int) -> tuple[Callable | None, str]:
     """(the f complex step differentiates, or None; why it is skipped)."""
@@ -227,6 +167,8 @@ class Sweep:
     chunk: int
     seed: int
     scale: float
+    disputed: Disputed | None = None  # where the points the oracle judges are collected
+    size: int = 1  # entries of the derivative at one point
 
 
 def local_sweep(job: Sweep, start: int, stop: int, progress=None) -> dict[str, Totals]:
@@ -249,13 +191,17 @@ def local_sweep(job: Sweep, start: int, stop: int, progress=None) -> dict[str, T
         args, s, values = evaluate(jnp.uint32(job.seed), jnp.uint32(first), job.scale)
         width, eager = s.shape[1], job.chunk <= EAGER_CHUNK
         candidate = candidate_stage(problem.grad, width, eager)(args)
-        stats = jax.device_get(reduce(candidate, s, values, count, jnp.zeros_like(candidate)))
+        stats, points = jax.device_get(
+            reduce(candidate, s, values, count, jnp.zeros_like(candidate))
+        )
         if any(int(st["fails"]) for st in stats):
             rho_r = reference_bound_stage(job.key, width, tuple(references))(args)
             rho_c = candidate_bound_stage(problem.grad, width)(args)
             values = [(r, e + b) for (r, e), b in zip(values, rho_r, strict=True)]
-            stats = jax.device_get(reduce(candidate, s, values, count, rho_c))
+            stats, points = jax.device_get(reduce(candidate, s, values, count, rho_c))
         inputs = [np.asarray(a) for a in args]  # on the CPU backend: host memory already
+        if job.disputed is not None:
+            job.disputed.add(first, inputs, np.asarray(candidate), points, count, job.size)
         for reference, chunk_stats in zip(references, stats, strict=True):
             chunk_stats["worst"] = [a[int(chunk_stats["worst"])] for a in inputs]
             totals[reference].add(chunk_stats, count)
@@ -271,39 +217,76 @@ def run(
     dtype: str = "float64",
     progress: Callable[[int], None] | None = None,
     sweep: Callable | None = None,
+    *,
+    oracle_points: int = ORACLE_POINTS,
+    audit: int = AUDIT,
 ) -> Report:
     """Check ``problem`` on ``samples`` seeded points; the same seed gives the same report.
 
     ``sweep`` runs the points' counter range and returns each reference's Totals
     (default: ``local_sweep``, chunk by chunk on the default device; see
     ``bce_check.check._devices`` for several devices and ``_distributed`` for processes).
+    The oracle judges the disputed points and ``audit`` seeded ones, ``oracle_points`` at
+    most (0: no oracle, the arbitration rule instead; ``tolerance.py``).  float64 is on
+    for this computation only: JAX's configuration is as it was on return.
     """
+    import jax
+
     samples = validate(problem.samplers, problem.wrt, problem.f, problem.grad, samples, dtype)
     seed = whole_number(seed, "seed", 0, 2**32 - 1)
+    oracle_points = whole_number(oracle_points, "oracle_points", 0, MAX_SAMPLES)
+    audit = whole_number(audit, "audit", 0, MAX_SAMPLES)
+    with jax.enable_x64(True):
+        return _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit)
+
+
+def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -> Report:
     scale = scale_value(problem.scale)
-    enable_x64()
     started = time.perf_counter()
     index = problem.arguments.index(problem.wrt)
     _trace_check(problem, dtype, index)
-    analytic_f, skipped = _complex_step_plan(replace(problem, grad=None, name=""), index)
+    key = replace(problem, grad=None, name="")  # the references depend on f, not on grad
+    analytic_f, skipped = _complex_step_plan(key, index)
     notes = [f"{problem.name}: {problem.note}"] if problem.note else []
     scale_fn = scale if callable(scale) else None
-    if callable(scale):
-        scale = 0.0
-    elif scale is None:
-        scale = _pilot_scale(problem, index, seed, dtype, chunk_size(samples))
-        notes.append(f"{problem.name}: gradient scale s = {scale:.3g} (largest |jax.grad| seen)")
-    # the reference stage depends on f, not on the candidate: key it without grad
-    key = replace(problem, grad=None, name="")
-    job = Sweep(problem, key, dtype, analytic_f, scale_fn, chunk_size(samples), seed, scale)
+    scale = 0.0 if scale is None or callable(scale) else scale  # None: per point (ρ_c)
+    oracle, reason = build(problem, index) if oracle_points else (None, "oracle_points=0")
+    if oracle is not None and sweep is not None:
+        oracle, reason = None, "the oracle judges single-device runs only (not yet sharded)"
+    shape = _derivative_shape(key, index)
+    disputed = Disputed(oracle_points, audit_indices(seed, samples, audit)) if oracle else None
+    size = int(np.prod(shape, dtype=int))
+    job = Sweep(problem, key, dtype, analytic_f, scale_fn, chunk_size(samples), seed, scale,
+                disputed, size)
     totals = (sweep or local_sweep)(job, 0, samples, progress)
     results = [t.result(problem.name, r, dtype, problem.arguments) for r, t in totals.items()]
-    results = arbitrated(results, totals, autodiff_is_jax_own(key))
+    if oracle is None:
+        results = arbitrated(results, totals, autodiff_is_jax_own(key))
+        summary = {"available": False, "unavailable_reason": reason}
+    else:
+        verdicts = judge(oracle, problem, dtype, disputed, shape, _bound(problem, size))
+        results, summary = overruled(results, totals, verdicts), verdicts.summary
+        results.append(oracle_result(problem, dtype, verdicts))
     if analytic_f is None and problem.order != 0:
         results.append(
             Result(problem.name, "complex-step", dtype, 0, np.nan, np.nan, {}, SKIPPED, skipped)
         )
-    return Report(tuple(results), samples, seed, time.perf_counter() - started, tuple(notes))
+    seconds = time.perf_counter() - started
+    summary = {"name": problem.name, **summary}
+    return Report(tuple(results), samples, seed, seconds, tuple(notes), (summary,))
+
+
+def _bound(problem: Problem, size: int) -> Callable:
+    """args → ρ_c at those points, one row of ``size`` entries per point."""
+    import jax.numpy as jnp
+
+    width = 1 << (size - 1).bit_length()
+
+    def bound(args):
+        rho = candidate_bound_stage(problem.grad, width)([jnp.asarray(a) for a in args])
+        return np.asarray(rho)[:, :size]
+
+    return bound
 
 
 def check_gradient(

@@ -8,10 +8,11 @@ analytic, which ``analytic`` decides by tracing f with complex input.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
-from bce_check.check.tolerance import FD_SAFETY, ULP_BUDGET
+from bce_check.check.tolerance import FD_SAFETY, complex_step_bound, fd_rounding
 from derivations import DomainError
 
 NOT_ANALYTIC = frozenset(
@@ -159,10 +160,10 @@ def central_difference(f: Callable, args: list, index: int, eps, scale):
         truncation = jnp.abs(d2 - d1) / 3  # Richardson: D(2h) − D(h) ≈ 3·h²·f‴/6
         # f is computed from terms of size up to |f| + s·‖x‖₁ (its slope is bounded by s)
         reach = jnp.maximum(jnp.sum(jnp.abs(flat)), 1)  # terms are at least s in size
-        terms = jnp.abs(values[0]) + jnp.abs(values[1]) + 2 * jnp.max(scale) * reach
-        # plus the underflow term: each f value may be off by its dtype's smallest normal
-        tiny = jnp.finfo(values.dtype).tiny
-        rounding = ULP_BUDGET * (eps * terms + tiny) / (taken[0] - taken[1])
+        # the slope: the gradient's scale, or where none is given (s = 0) |D(h)| at this
+        # point, so the rounding term is the point's own (tolerance.fd_rounding)
+        slope = jnp.maximum(jnp.max(scale), jnp.max(jnp.abs(d1)))
+        rounding = fd_rounding(values, taken, eps, slope, reach)
         # The estimate holds only where D(h) ≈ f' + c·h² (the Taylor regime): there
         # D(4h) − D(2h) = 4·(D(2h) − D(h)).  Where f changes on a scale below h (two
         # softmax logits 4 apart at |z| ≈ 8600 in float32, h ≈ 42), it does not, and the
@@ -195,7 +196,7 @@ def complex_step(f: Callable, args: list, index: int, eps):
         return jnp.imag(f(*moved)) / h
 
     values = _jacobian_layout(jax.vmap(along)(jnp.arange(flat.size)), args[index])
-    return values, 2 * jnp.finfo(args[index].dtype).tiny / h
+    return values, complex_step_bound(jnp.finfo(args[index].dtype).tiny, h)
 
 
 def _jacobian_layout(per_component, x):
@@ -257,3 +258,12 @@ def reference_functions(f: Callable, order: int, index: int, eps, analytic_f) ->
     if analytic_f is not None:
         references["complex-step"] = lambda s, *a: complex_step(analytic_f, list(a), index, eps)
     return references
+
+
+@lru_cache(maxsize=256)
+def autodiff_is_jax_own(problem) -> bool:
+    """Is jax.grad of f JAX's own derivative of f's primitives (no custom rule, no host
+    call)?  Then it is the exact derivative of f's formula, up to its bounded rounding."""
+    import jax
+    wide = [jax.ShapeDtypeStruct(s.shape, "float64") for _, s in problem.samplers]
+    return problem.order == 1 and not own_rules(problem.f, wide)

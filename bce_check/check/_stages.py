@@ -17,15 +17,14 @@ import numpy as np
 
 from bce_check.check._references import reference_functions, reference_programs
 from bce_check.check._rounding import running_error
-from bce_check.check.tolerance import REFERENCE_DTYPE, compare
+from bce_check.check.tolerance import MIN_COMPARED, REFERENCE_DTYPE, compare, reference_verdict
 from bce_check.report import (
     FAIL,
     HIST_BINS,
     HIST_LOW,
     INCONCLUSIVE,
-    MIN_COMPARED,
-    PASS,
     Result,
+    Verdict,
     histogram_median,
 )
 
@@ -183,7 +182,7 @@ def _reduce(candidate, s, values, n_valid, rho):
     def one(r, extra):
         valid, failed, err, ratio = per_point(candidate, r, extra + candidate_extra, s)
         # where this reference also disagrees with jax.grad, f itself may be inaccurate
-        # ... beyond both bounds (jax.grad's ρ included after arbitration): _arbiter.py
+        # ... beyond both bounds (jax.grad's ρ included after arbitration): tolerance.arbitrated
         # excuses a numeric reference only where the two truly disagree
         suspect = per_point(anchor, r, extra + anchor_extra, s)[1]
         valid = valid & in_range
@@ -191,6 +190,9 @@ def _reduce(candidate, s, values, n_valid, rho):
         # the max, then the first index reaching it: cheaper than argmax on CPU
         worst = jnp.min(jnp.where(ranked == jnp.max(ranked), jnp.arange(chunk), chunk - 1))
         return {
+            "failed_at": failed & in_range,
+            "ratio_at": jnp.where(valid, ratio, 0.0),
+            "valid_at": valid,
             "count": jnp.sum(valid),
             "fails": jnp.sum(failed & in_range),
             "suspect": jnp.sum(failed & suspect & in_range),
@@ -201,7 +203,19 @@ def _reduce(candidate, s, values, n_valid, rho):
         }
 
     stacked = jax.vmap(one)(jnp.stack([r for r, _ in values]), jnp.stack([e for _, e in values]))
-    return [{key: value[k] for key, value in stacked.items()} for k in range(len(values))]
+    failed_at, valid_at = stacked.pop("failed_at"), stacked.pop("valid_at")
+    ratio_at = jnp.max(stacked.pop("ratio_at"), axis=0)
+    finite = jnp.all(jnp.isfinite(candidate), axis=1)
+    # the points the oracle is to judge: a reference disagrees beyond its tolerance, no
+    # reference compared, or the candidate is not finite (tolerance.py, "who judges")
+    disputed = in_range & (jnp.any(failed_at, axis=0) | ~jnp.any(valid_at, axis=0) | ~finite)
+    weights = (1 << jnp.arange(len(values), dtype=jnp.int32))[:, None]
+    points = {
+        "disputed": disputed,
+        "failed_by": jnp.sum(failed_at * weights, axis=0),
+        "ratio": jnp.where(finite, ratio_at, jnp.inf),
+    }
+    return [{key: value[k] for key, value in stacked.items()} for k in range(len(values))], points
 
 
 @lru_cache(maxsize=1)
@@ -246,22 +260,21 @@ class Totals:
         worst = {a: np.asarray(v).tolist() for a, v in zip(arguments, self.worst, strict=True)}
         median = histogram_median(self.hist) if self.count else np.nan
         maximum = self.max if self.count else np.nan
-        if self.fails:
-            verdict, note = FAIL, f"{self.fails:,} points out of tolerance"
+        verdict = Verdict(reference_verdict(self.fails, self.count, self.sampled))
+        note = ""
+        if verdict == FAIL:
+            note = f"{self.fails:,} points out of tolerance"
             if self.suspect and reference != "jax.grad":
                 note += (
                     f"; at {self.suspect:,} of them it disagrees with jax.grad too: "
                     "f may lose accuracy there, or a custom derivative rule in f is wrong"
                 )
-        elif self.count < MIN_COMPARED * self.sampled:
-            verdict = INCONCLUSIVE
+        elif verdict == INCONCLUSIVE:
             note = (
                 f"compared {self.count:,} of {self.sampled:,} points: "
                 f"no finite value at the other {self.nonfinite:,} "
                 f"(at least {MIN_COMPARED:.0%} needed)"
             )
-        else:
-            verdict, note = PASS, ""
         return Result(
             name,
             reference,

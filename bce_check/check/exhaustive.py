@@ -32,7 +32,7 @@ import numpy as np
 
 from bce_check.check._references import autodiff
 from bce_check.check._stages import Totals, _histogram
-from bce_check.check.tolerance import ULP_BUDGET
+from bce_check.check.tolerance import CONSTANTS, ULP_BUDGET, tolerance
 from bce_check.report import Report
 from derivations import DomainError
 
@@ -131,10 +131,12 @@ def _reduce(args, c, r, a, s, valid):
     in_range = jnp.arange(c.shape[0]) < valid
     diff = jnp.abs(c - r)
     ulps = jnp.where(diff == 0, 0.0, jnp.where(jnp.isfinite(diff), diff / ulp32(r), jnp.inf))
-    ok = diff <= ULP_BUDGET * np.finfo(np.float32).eps * (jnp.abs(r) + s)
+    # the model's float32 tolerance, its underflow term included (tolerance.py)
+    f32 = CONSTANTS["float32"]
+    ok = diff <= tolerance(r, s, f32["eps"], ULP_BUDGET * f32["tiny"])
     first = _row(ulps, ~ok, ulps, in_range & jnp.isfinite(r), args)
     diff64 = jnp.abs(r - a)
-    tol64 = ULP_BUDGET * np.finfo(np.float64).eps * (jnp.abs(a) + s)
+    tol64 = tolerance(a, s, CONSTANTS["float64"]["eps"])
     err64 = jnp.where(jnp.isfinite(diff64), diff64 / (jnp.abs(a) + s), jnp.inf)
     ratio64 = jnp.where(diff64 == 0, 0.0, diff64 / tol64)
     second = _row(err64, ~(diff64 <= tol64), ratio64, in_range & jnp.isfinite(a), args)

@@ -8,12 +8,12 @@ from ._histogram import median as histogram_median
 from ._report import (
     FAIL,
     INCONCLUSIVE,
-    MIN_COMPARED,
     PASS,
     SKIPPED,
     Report,
     Result,
     Verdict,
+    oracle_summary,
 )
 from ._table import (
     table,
@@ -24,12 +24,12 @@ __all__ = [
     "HIST_BINS",
     "HIST_LOW",
     "INCONCLUSIVE",
-    "MIN_COMPARED",
     "PASS",
     "SKIPPED",
     "Report",
     "Result",
     "Verdict",
     "histogram_median",
+    "oracle_summary",
     "table",
 ]

@@ -19,8 +19,8 @@ class Verdict(enum.StrEnum):
     """A reference's verdict on a gradient; a str, so JSON and ``== "pass"`` stay as they were.
 
     ``inconclusive``: the reference compared too few points to vouch for the gradient
-    (fewer than ``MIN_COMPARED`` of those sampled: it was not finite, or finite
-    differences were outside their Taylor regime, at the others).
+    (fewer than ``MIN_COMPARED`` of those sampled, ``bce_check.check.tolerance``: it was
+    not finite, or finite differences were outside their Taylor regime, at the others).
     """
 
     PASS = "pass"
@@ -40,7 +40,6 @@ class Verdict(enum.StrEnum):
 
 PASS, FAIL = Verdict.PASS, Verdict.FAIL
 SKIPPED, INCONCLUSIVE = Verdict.SKIPPED, Verdict.INCONCLUSIVE
-MIN_COMPARED = 0.5  # a reference vouches for a gradient only if it compared half the points
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,7 @@ class Report:
     seed: int = 0
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    oracle: tuple[dict, ...] = field(default=())  # per function: what the oracle judged
 
     @property
     def ok(self) -> bool:
@@ -114,7 +114,10 @@ class Report:
         return [r for r in self.results if r.verdict == FAIL]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"verdict": str(self.verdict), "results": [r.to_dict() for r in self.results]}
+        out = {"verdict": str(self.verdict), "results": [r.to_dict() for r in self.results]}
+        if self.oracle:
+            out["oracle"] = oracle_summary(self.oracle)
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -136,4 +139,24 @@ class Report:
             self.seed,
             self.seconds + other.seconds,
             tuple(dict.fromkeys(self.notes + other.notes)),
+            self.oracle + other.oracle,
         )
+
+
+ORACLE_COUNTS = ("judged", "disputed", "audited", "failed", "kinks", "unresolved")
+
+
+def oracle_summary(parts: tuple[dict, ...]) -> dict[str, Any]:
+    """The report's one ``"oracle"`` object: counts summed over the functions checked,
+    ``available`` only if the oracle was available for every one of them."""
+    reasons = [f"{p['name']}: {p['unavailable_reason']}" for p in parts if not p["available"]]
+    out: dict[str, Any] = {
+        "available": not reasons,
+        "unavailable_reason": "; ".join(reasons),
+    }
+    for key in ORACLE_COUNTS:
+        out[key] = sum(int(p.get(key, 0)) for p in parts)
+    out["max_digits"] = max((int(p.get("max_digits", 0)) for p in parts), default=0)
+    examples = [p["kink_example"] for p in parts if p.get("kink_example")]
+    out["kink_example"] = examples[0] if examples else None
+    return out

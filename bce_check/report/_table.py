@@ -141,6 +141,8 @@ def table(report: Any, wide: bool = False) -> str:
         f"verdict: {_verdict(report)}  ({report.samples:,} samples per function, {run}, "
         f"seed {report.seed}, {report.seconds:.1f} s)"
     )
+    if getattr(report, "oracle", ()):
+        lines += _wrapped(_oracle_line(report), "        ", wide, first="")
     for note in report.notes:
         lines += _wrapped(f"note: {note}", "      ", wide, first="")
     return "\n".join(lines)
@@ -165,3 +167,20 @@ def markdown(report: Any) -> str:
         f"\n**verdict: {_verdict(report)}** ({report.samples:,} samples, seed {report.seed})"
     )
     return "\n".join(lines)
+
+
+def _oracle_line(report: Any) -> str:
+    """One line under the table: what the truth (f's formula at high precision) judged."""
+    from bce_check.report._report import oracle_summary
+
+    o = oracle_summary(report.oracle)
+    if not o["available"]:
+        return f"oracle: unavailable ({o['unavailable_reason']})"
+    line = (
+        f"oracle: judged {o['judged']:,} points ({o['disputed']:,} disputed, "
+        f"{o['audited']:,} audited): {o['failed']:,} failed, {o['kinks']:,} kinks, "
+        f"{o['unresolved']:,} unresolved; up to {o['max_digits']} digits"
+    )
+    if o["kink_example"]:
+        line += " (kink at " + ", ".join(f"{k}={v!r}" for k, v in o["kink_example"].items()) + ")"
+    return line

@@ -1,0 +1,67 @@
+"""The oracle's word in the report: its own row, and the references it overrules.
+
+The rule is ``tolerance.py``'s: any failure the oracle judges fails the check; a reference
+whose every failure the oracle judged and sided with the candidate on is inconclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from bce_check.report import FAIL, INCONCLUSIVE, PASS, SKIPPED, Result
+
+SAMPLED = 512  # failures of one reference the oracle must judge when it cannot judge all
+
+
+def overruled(results: list[Result], totals: dict, verdicts) -> list[Result]:
+    """The references' results, each failure the truth overruled made inconclusive."""
+    out = []
+    for bit, r in enumerate(results):
+        t = totals[r.reference]
+        sided = verdicts.overruled.get(bit, 0)
+        judged = verdicts.judged_failures.get(bit, 0)
+        # every failure judged, or (beyond the budget) at least SAMPLED of them, the worst
+        # first and a seeded sample of the rest, and the truth sided with c at each one: a
+        # wrong c at 1 % of them would show in 512 with probability 1 − 0.99^512 > 99 %
+        enough = judged == t.fails or judged >= min(SAMPLED, verdicts.summary["budget"])
+        if r.verdict == FAIL and judged and sided == judged and enough:
+            r = replace(
+                r,
+                verdict=INCONCLUSIVE,
+                note=(
+                    f"{t.fails:,} points out of tolerance; the oracle (f's formula at high "
+                    f"precision) judged {judged:,} of them and sided with the candidate at "
+                    "each: this reference is the inaccurate one there"
+                ),
+            )
+        out.append(r)
+    return out
+
+
+def oracle_result(problem, dtype: str, verdicts) -> Result:
+    """The oracle as one more row: fail at any point it judged out of tolerance."""
+    s = verdicts.summary
+    judged, failed = s["judged"], s["failed"]
+    parts = [
+        f"judged {judged:,} points ({s['disputed']:,} disputed, {s['audited']:,} audited)",
+        f"up to {s['max_digits']} digits",
+    ]
+    if s["kinks"]:
+        parts.append(f"{s['kinks']:,} kinks (one-sided derivatives differ), e.g. "
+                     + ", ".join(f"{k}={v!r}" for k, v in s["kink_example"].items()))
+    if s["unresolved"]:
+        parts.append(f"{s['unresolved']:,} unresolved at the precision cap")
+    worst, error, median, verdict = {}, np.nan, np.nan, PASS if judged else SKIPPED
+    if verdicts.worst is not None:
+        w = verdicts.worst
+        worst, error, median = w["input"], w["error"], w["median"]
+        at = f"candidate {w['candidate']!r}, truth {w['truth']!r} at the worst input"
+        if w["failed"]:
+            verdict = FAIL
+            parts.insert(0, f"{failed:,} points out of tolerance; {at}")
+        else:
+            parts.append(at)
+    return Result(problem.name, "oracle", dtype, judged, error, median, worst, verdict,
+                  "; ".join(parts), sampled=judged, nonfinite=s["unresolved"])
