@@ -28,6 +28,7 @@ __all__ = [
     "ExpressionError",
     "Report",
     "UnknownDerivation",
+    "check_autodiff",
     "check_gradient",
     "domains",
     "emit",
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "check_autodiff": ("bce_check.check", "check_autodiff"),
     "check_gradient": ("bce_check.check._harness", "check_gradient"),
     "Report": ("bce_check.report", "Report"),
     "emit": ("bce_check.emit", "emit"),

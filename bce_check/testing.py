@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from bce_check.check import check_gradient
+from bce_check.check import check_autodiff, check_gradient
 from bce_check.domains import Sampler
 from bce_check.report import INCONCLUSIVE, Report
 
@@ -33,3 +33,17 @@ def assert_gradient_matches(
         raise AssertionError(f"the check is inconclusive: {why}\n\n{report}")
     failed = ", ".join(f"{r.reference} ({r.note})" for r in report.failures())
     raise AssertionError(f"grad does not match the derivative of f: {failed}\n\n{report}")
+
+
+def assert_autodiff_matches(f: Callable, domains: Mapping[str, Sampler], **options) -> Report:
+    """Run ``check_autodiff`` and raise AssertionError, its message the report, unless it passes.
+
+    Same keyword arguments as :func:`bce_check.check_autodiff` (wrt, order, modes, samples,
+    seed, dtype, oracle_points); returns the report when every mode holds.
+    """
+    __tracebackhide__ = True
+    report = check_autodiff(f, domains, **options)
+    if report.ok:
+        return report
+    failed = ", ".join(sorted({r.reference for r in report.failures()})) or "none judged"
+    raise AssertionError(f"JAX's derivative of f does not match the truth ({failed})\n\n{report}")

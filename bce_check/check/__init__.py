@@ -5,6 +5,9 @@ stages, devices, processes and exhaustive float32.  The tolerance model is
 ``bce_check.check.tolerance``.  Imports nothing from emit, printing, render, certify
 or the CLI."""
 
+from ._autodiff import (
+    check_autodiff,
+)
 from ._devices import (
     local_devices,
     sharded_sweep,
@@ -50,6 +53,7 @@ __all__ = [
     "analytic",
     "autodiff",
     "candidate_stage",
+    "check_autodiff",
     "check_gradient",
     "distributed_sweep",
     "enable_x64",

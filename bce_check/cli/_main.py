@@ -15,6 +15,7 @@ from dataclasses import replace
 import click
 
 import derivations
+from bce_check.cli._autodiff import autodiff_command
 from bce_check.cli._certify import certify
 from bce_check.cli._options import (
     EXIT_BAD_INPUT,
@@ -192,6 +193,7 @@ def plot_(name: str, output: str | None) -> int:
 cli.add_command(derive_command)
 cli.add_command(check_command)
 cli.add_command(certify)
+cli.add_command(autodiff_command)
 
 
 def main(argv: list[str] | None = None) -> int:
