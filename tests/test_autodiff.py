@@ -51,8 +51,8 @@ FOUND_MODES = {("gelu", 2): {"vmap"}, ("focal", 2): {"fwd-over-rev", "rev-over-r
 def test_library_functions_hold(name: str, order: int) -> None:
     f, dom = LIBRARY[name]
     report = check_autodiff(f, dom, order=order, **SMALL)
-    if (name, order) in FOUND:
-        assert _failed(report) == FOUND_MODES[name, order], str(report)
+    if (name, order) in FOUND and not report.ok:  # which points show it depends on the
+        assert _failed(report) <= FOUND_MODES[name, order], str(report)  # sample drawn
         pytest.xfail(FOUND[name, order])
     assert report.ok, str(report)
     modes = {r.reference for r in report.results} - {"vmap"}
@@ -210,3 +210,21 @@ def test_cli_exit_codes_on_a_file_outside_the_repository(tmp_path) -> None:
         refused = _cli(*args)
         assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
         assert "Traceback" not in refused.stderr
+
+
+def test_the_focal_hessian_finding_holds_at_its_input():
+    # what check_autodiff found in optax.sigmoid_focal_loss: JAX's fwd-over-rev Hessian at
+    # logits = −32.99, labels = 1 is −2.8455e-13 where the truth (the formula at high
+    # precision) is −2.8695e-13, 0.8 % off: an absolute error of 2.4e-15, about 11 ε,
+    # from terms of size 1 that the second derivative cancels
+    import numpy as np
+    import optax
+
+    from bce_check.check.oracle import jaxpr_oracle
+
+    with jax.enable_x64(True):
+        hessian = float(jax.jacfwd(jax.jacrev(optax.sigmoid_focal_loss))(-32.99, 1.0))
+        oracle = jaxpr_oracle(optax.sigmoid_focal_loss, [(), ()], 0, order=2)
+        truth = oracle.derivative([np.array([-32.99]), np.array([1.0])]).truth()[0]
+    assert truth == pytest.approx(-2.8695411831196e-13, rel=1e-12)
+    assert abs(hessian - truth) / abs(truth) > 1e-3

@@ -516,12 +516,11 @@ def _certify_json(arguments: list[str], directory: Path) -> tuple[int, dict]:
 
 
 @needs_coq
-def test_a_true_statement_the_strategies_cannot_prove_is_unproved(tmp_path, monkeypatch):
-    # with no strategy for derivatives, the true closed form of e^u − y·u has no proof
-    kept = tuple(s for s in STRATEGIES if "derivative" not in s.kinds)
-    monkeypatch.setattr("bce_check.certify._file.STRATEGIES", kept)
-    monkeypatch.setattr("bce_check.certify._certify.STRATEGIES", kept)
-    arguments = ["--expr", "exp(u) - y·u", "--wrt", "u", "--where", "y >= 0"]
+def test_a_true_statement_the_strategies_cannot_prove_is_unproved(tmp_path):
+    # the asymmetric loss's σ(u)²·log(1 − σ(u)): derived and proved by SymPy, but no Coq
+    # strategy closes its derivative yet (when one does, pick another such statement;
+    # patching the strategies would not reach certify's worker process)
+    arguments = ["--expr", "σ(u)^2·log(1 - σ(u))", "--wrt", "u"]
     code, report = _certify_json(arguments, tmp_path)
     (certificate,) = report["certificates"]
     assert code == 1 and report["outcome"] == certificate["outcome"] == "unproved"
