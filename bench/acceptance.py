@@ -24,7 +24,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--oracle-points", type=int, default=None,
+                        help="the oracle's budget per check (default: the checker's)")
     args = parser.parse_args()
+    oracle = {} if args.oracle_points is None else {"oracle_points": args.oracle_points}
     kinds = ("right accepted", "right rejected", "wrong accepted", "wrong rejected")
     counts = dict.fromkeys(kinds, 0)
     false = []
@@ -34,7 +37,7 @@ def main() -> None:
             for seed in range(args.seeds):
                 for kind, forms in (("right", case.right), ("wrong", case.wrong)):
                     for form, grad in forms.items():
-                        ok = case.check(grad, args.samples, seed, dtype).ok
+                        ok = case.check(grad, args.samples, seed, dtype, **oracle).ok
                         verdict = "accepted" if ok else "rejected"
                         counts[f"{kind} {verdict}"] += 1
                         if ok != (kind == "right"):

@@ -36,11 +36,14 @@ class Case:
     wrong: dict
     scale: float | Callable | None = None
 
-    def check(self, grad: Callable, samples: int, seed: int, dtype: str) -> Report:
+    def check(self, grad: Callable, samples: int, seed: int, dtype: str, **oracle) -> Report:
+        """``oracle``: ``oracle_points=`` and ``audit=`` as the checker takes them."""
         if self.f is None:
-            return run(dataclasses.replace(problem(self.name), grad=grad), samples, seed, dtype)
+            checked = dataclasses.replace(problem(self.name), grad=grad)
+            return run(checked, samples, seed, dtype, **oracle)
         return check_gradient(
-            self.f, grad, self.domains, self.wrt, samples, seed, dtype, scale=self.scale
+            self.f, grad, self.domains, self.wrt, samples, seed, dtype, scale=self.scale,
+            **oracle,
         )
 
 

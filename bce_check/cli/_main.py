@@ -67,7 +67,7 @@ def list_() -> int:
     help="Output format (deriv: a derivation file that `bce-check check` reads).",
 )
 def prove(name: str | None, all_: bool, fmt: str) -> int:
-    """Show a derivation's steps, each checked by SymPy and at 60-digit precision."""
+    """Show a derivation's steps, each checked by SymPy and numerically (40 digits of 60)."""
     from bce_check.render import render
 
     selected = _selected(name, all_)
