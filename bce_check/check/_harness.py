@@ -33,7 +33,7 @@ from bce_check.check._arguments import (
     whole_number,
 )
 from bce_check.check._judge import Disputed, audit_indices, build, judge
-from bce_check.check._references import analytic, autodiff_is_jax_own
+from bce_check.check._references import analytic, autodiff_is_jax_own, host_calls
 from bce_check.check._stages import (
     CHUNK,
     EAGER_CHUNK,
@@ -205,9 +205,10 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
     oracle, reason = build(problem, index) if oracle_points else (None, "oracle_points=0")
     if callable(scale):
         scale = 0.0
-    elif scale is None and oracle is not None:
+    elif scale is None and oracle is not None and not _opaque(problem, dtype):
         scale = 0.0  # per point: the absolute part from the candidate's own rounding, ρ_c
-    elif scale is None:  # the oracle off: the screen alone needs a gradient scale
+    elif scale is None:  # no oracle, or a candidate whose rounding ρ_c cannot see (host
+        # code): the largest gradient seen stands in for the size of its terms
         scale = _pilot_scale(problem, index, seed, dtype, chunk_size(samples))
         notes.append(f"{problem.name}: gradient scale s = {scale:.3g} (largest |jax.grad| seen)")
     if oracle is not None and sweep is not None:
@@ -223,7 +224,8 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
         results = arbitrated(results, totals, autodiff_is_jax_own(key))
         summary = {"available": False, "unavailable_reason": reason}
     else:
-        verdicts = judge(oracle, problem, dtype, disputed, shape, _bound(problem, size))
+        verdicts = judge(oracle, problem, dtype, disputed, shape, _bound(problem, size),
+                         scale_fn if scale_fn is not None else scale)
         results, summary = overruled(results, totals, verdicts), verdicts.summary
         results.append(oracle_result(problem, dtype, verdicts))
     if analytic_f is None and problem.order != 0:
@@ -233,6 +235,14 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
     seconds = time.perf_counter() - started
     summary = {"name": problem.name, **summary}
     return Report(tuple(results), samples, seed, seconds, tuple(notes), (summary,))
+
+
+def _opaque(problem: Problem, dtype: str) -> bool:
+    """Does the candidate call host code, whose own rounding no running bound can see?"""
+    import jax
+
+    example = [jax.ShapeDtypeStruct(s.shape, dtype) for _, s in problem.samplers]
+    return bool(host_calls(problem.grad, example))
 
 
 def _bound(problem: Problem, size: int) -> Callable:

@@ -121,8 +121,9 @@ def build(problem, index: int):
 
 
 def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
-          bound=None) -> Verdicts:
-    """Judge the collected points (see the module docstring); ``bound(args)`` → ρ_c."""
+          bound=None, scale=None) -> Verdicts:
+    """Judge the collected points (see the module docstring); ``bound(args)`` → ρ_c;
+    ``scale``: the check's gradient scale s (a number, a function of the point, or None)."""
     chosen = collected.chosen()
     summary = {"available": True, "unavailable_reason": "", "judged": 0,
                "disputed": collected.seen, "audited": len(collected.audit), "failed": 0,
@@ -134,7 +135,7 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     cand = cand.reshape((len(index), *shape))
     rel, absolute = oracle_tolerance(dtype, len(index))
     wide = [np.asarray(a, dtype=np.float64) for a in args]
-    absolute = absolute + rel * _scale_at(problem, wide)  # 16·ε·s: a stated scale counts
+    absolute = absolute + rel * _scale_at(scale, wide)  # 16·ε·s: a stated scale counts
     verdict = _decide(oracle, wide, cand, rel, absolute, bound, args)
     j, failing = verdict
     summary.update(
@@ -167,9 +168,8 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     return Verdicts(summary, overruled, confirmed, judged, worst)
 
 
-def _scale_at(problem, wide: list) -> np.ndarray:
-    """The problem's stated scale s at each point (0 where none is stated)."""
-    scale = problem.scale
+def _scale_at(scale, wide: list) -> np.ndarray:
+    """The gradient scale s at each point (0 where there is none)."""
     if scale is None:
         return np.zeros(len(wide[0]))
     if not callable(scale):
