@@ -11,7 +11,9 @@ Run:  python bench/throughput.py [--samples 1000000] [--loop 300] [--memory-samp
 3. Peak resident memory of a separate ``bce-check verify`` process at
    ``--memory-samples`` points (the harness works in fixed-size chunks).
 
-4. The same warm harness in float32 (float32 candidate, float64 references): its cost
+4. The same warm run with the oracle on (its default 256-point audit): the seconds it
+   adds to a passing run.
+5. The same warm harness in float32 (float32 candidate, float64 references): its cost
    per point against float64's.
 
 Targets (issue 3): warm harness >= 5,000,000 points/s and >= 10,000x the check_grads
@@ -34,18 +36,20 @@ import numpy as np
 from jax.test_util import check_grads
 
 from bce_check.check import enable_x64, run
+from bce_check.check.tolerance import AUDIT, ORACLE_POINTS
 from bce_check.verify import problem
 
 
-def harness_rates(samples: int, dtype: str = "float64") -> tuple[float, float]:
+def harness_rates(samples: int, dtype: str = "float64", **oracle) -> tuple[float, float]:
+    """(cold, warm) points/s; ``oracle``: the checker's oracle_points=/audit= (default off)."""
     d2 = problem("bce_logit_gradient")
     start = time.perf_counter()
-    assert run(d2, samples, seed=0, dtype=dtype).ok
+    assert run(d2, samples, seed=0, dtype=dtype, **oracle).ok
     cold = samples / (time.perf_counter() - start)
     warm = []
     for seed in (1, 2, 3):
         start = time.perf_counter()
-        assert run(d2, samples, seed=seed, dtype=dtype).ok
+        assert run(d2, samples, seed=seed, dtype=dtype, **oracle).ok
         warm.append(samples / (time.perf_counter() - start))
     return cold, statistics.median(warm)
 
@@ -108,6 +112,12 @@ def main() -> None:
         f"({failures} raised at extreme inputs)"
     )
     print(f"ratio warm harness / loop       {warm / loop:>14,.0f}x          target >= 10,000x")
+    _, audited = harness_rates(args.samples, oracle_points=ORACLE_POINTS, audit=AUDIT)
+    added = args.samples / audited - args.samples / warm
+    print(
+        f"warm with the oracle's audit    {audited:>14,.0f} points/s   "
+        f"+{added:.3f} s per run ({AUDIT} points), target <= 0.25 s"
+    )
     _, warm32 = harness_rates(args.samples, "float32")
     print(
         f"float32 warm (median of 3)      {warm32:>14,.0f} points/s   "

@@ -46,11 +46,6 @@ EXACT = frozenset(
     }
 )  # fmt: skip
 BILINEAR = frozenset({"mul", "dot_general"})
-# x^q (0 < q < 1) and √x have an unbounded derivative at 0, where a first-order bound is
-# infinite (and so no allowance at all): there the inherited error is bounded by the
-# secant, max |op(x ± e) − op(x)| with x − e kept in the domain (1 − σ(u) rounds to 0 at
-# u = 40 from an error of ε/2, and (1 − σ)^q carries (ε/2)^q of it)
-SECANT = frozenset({"pow", "sqrt", "cbrt"})
 CALLS = frozenset(
     {"pjit", "jit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call", "remat"}
 )
@@ -120,8 +115,6 @@ def _step(eqn, bind: Callable, inputs: list, errors: list, outputs: list) -> lis
         tracked = []
     with contextlib.suppress(NotImplementedError):  # a primitive without a JVP rule: likewise
         inherited = _inherited(name, tracked, partial, inputs, inherited)
-    if name in SECANT and tracked == [0] and _is_float(outputs[0]):
-        inherited = [_secant(bind, inputs, errors[0], outputs[0], inherited[0])]
     if name in EXACT:
         own = [0.0] * len(outputs)
     elif name in ("reduce_sum", "dot_general") and _is_float(outputs[0]):
@@ -140,17 +133,6 @@ def _step(eqn, bind: Callable, inputs: list, errors: list, outputs: list) -> lis
         (a + o).astype(y.dtype) if _is_float(y) and hasattr(a + o, "shape") else None
         for a, o, y in zip(inherited, own, outputs, strict=True)
     ]
-
-
-def _secant(bind: Callable, inputs: list, error, y, first):
-    """The first-order bound where it is finite and larger, else the secant's."""
-    import jax.numpy as jnp
-
-    x, e = inputs[0], error.astype(inputs[0].dtype)
-    low = jnp.where(x >= 0, jnp.maximum(x - e, 0), x - e)
-    secant = jnp.maximum(jnp.abs(bind(x + e, *inputs[1:]) - y), jnp.abs(bind(low, *inputs[1:]) - y))
-    secant = jnp.where(jnp.isfinite(secant), secant, jnp.inf)
-    return jnp.where(jnp.isfinite(first), jnp.maximum(first, secant), secant)
 
 
 def _evaluate(jaxpr, consts, values, errors):
