@@ -20,6 +20,7 @@ import numpy as np
 
 from bce_check import check_gradient, domains
 from bce_check.check import run
+from bce_check.check.tolerance import ORACLE_POINTS
 from bce_check.report import Report
 from bce_check.verify import problem
 
@@ -35,9 +36,12 @@ class Case:
     right: dict
     wrong: dict
     scale: float | Callable | None = None
+    needs_oracle: bool = False  # only the truth can settle it: the oracle on by default
 
     def check(self, grad: Callable, samples: int, seed: int, dtype: str, **oracle) -> Report:
         """``oracle``: ``oracle_points=`` and ``audit=`` as the checker takes them."""
+        if self.needs_oracle and "oracle_points" not in oracle:
+            oracle = {**oracle, "oracle_points": ORACLE_POINTS}
         if self.f is None:
             checked = dataclasses.replace(problem(self.name), grad=grad)
             return run(checked, samples, seed, dtype, **oracle)
@@ -361,7 +365,115 @@ CALLBACK = Case(
         "relative error 1e-3": numpy_gradient(lambda u, p: ((1 + np.tanh(u / 2)) / 2 - p) * 1.001),
     },
 )
+
+# Four groups only the oracle settles (the float references alone gave false verdicts).
+# Kinks: a subgradient at the kink is right; a value outside the one-sided derivatives,
+# or a wrong slope anywhere, is wrong.
+KINK = Case(
+    "kinks: |u| + softplus(u)",
+    lambda u: jnp.abs(u) + sp(u),
+    {"u": domains.logits()},
+    "u",
+    right={
+        "sign(u) + σ(u)": lambda u: jnp.sign(u) + s(u),
+        "(u ≥ 0 ? 1 : −1) + σ(u)": lambda u: jnp.where(u >= 0, 1.0, -1.0) + s(u),
+    },
+    wrong={
+        "σ(u) (|u| forgotten)": lambda u: s(u),
+        "2 at the kink": lambda u: jnp.where(u == 0, 2.0, jnp.sign(u) + s(u)),
+    },
+    needs_oracle=True,
+)
+RELU = Case(
+    "kinks: ReLU(u) − p·u and L1-regularised BCE",
+    lambda u, p: jax.nn.relu(u) - p * u + 0.1 * jnp.abs(u) + sp(u) - p * u,
+    {"u": domains.logits(), "p": domains.labels()},
+    "u",
+    right={
+        "(u ≥ 0) − p + λ·sign(u) + σ(u) − p": lambda u, p: (
+            jnp.where(u >= 0, 1.0, 0.0) - p + 0.1 * jnp.sign(u) + s(u) - p
+        ),
+        "(u > 0) − p + λ·sign(u) + σ(u) − p": lambda u, p: (
+            jnp.where(u > 0, 1.0, 0.0) - p + 0.1 * jnp.sign(u) + s(u) - p
+        ),
+    },
+    wrong={
+        "λ·sign(u) forgotten": lambda u, p: jnp.where(u >= 0, 1.0, 0.0) - p + s(u) - p,
+        "one p forgotten": lambda u, p: jnp.where(u >= 0, 1.0, 0.0) + 0.1 * jnp.sign(u) + s(u) - p,
+    },
+    needs_oracle=True,
+)
+
+
+def _interval(lo: float, hi: float):
+    return domains.sampler(("interval", lo, hi, False, False))
+
+
+# Magnitudes: a gradient spanning e^(−30) … e^30, where a scale from its largest value
+# hid every error below 0.03.
+MAGNITUDE = Case(
+    "magnitudes: Poisson e^u − y·u on [−30, 30]",
+    lambda u, y: jnp.exp(u) - y * u,
+    {"u": _interval(-30.0, 30.0), "y": _interval(0.0, 100.0)},
+    "u",
+    right={
+        "e^u − y": lambda u, y: jnp.exp(u) - y,
+        "(e^{u/2})² − y": lambda u, y: jnp.exp(u / 2) ** 2 - y,
+    },
+    wrong={
+        "y·(1 − 1e-4)": lambda u, y: jnp.exp(u) - y * (1 - 1e-4),
+        "1e-5 relative for u < 0": lambda u, y: (jnp.exp(u) - y) * jnp.where(u < 0, 1 + 1e-5, 1),
+    },
+    needs_oracle=True,
+)
+
+
+def _naive_gce(u, p, q):
+    t = s(u)
+    return p * (1 - t**q) / q + (1 - p) * (1 - (1 - t) ** q) / q
+
+
+def _stable_gce(u, p, q):  # σ(±u)^q as exp(−q·softplus(∓u)): no underflow, no cancellation
+    return p * (1 - jnp.exp(-q * sp(-u))) / q + (1 - p) * (1 - jnp.exp(-q * sp(u))) / q
+
+
+def _gce_gradient(u, p, q):
+    return (1 - p) * jnp.exp(-q * sp(u)) * s(u) - p * jnp.exp(-q * sp(-u)) * s(-u)
+
+
+_Q = domains.sampler(("interval", 1e-3, 1.0, False, False))
+# Naive jax.nn losses: f written with jax.nn.sigmoid (a custom_jvp), its jax.grad the
+# inaccurate one; a right stable gradient passes, a wrong one fails.
+NAIVE = Case(
+    "naive jax.nn losses: generalized cross-entropy with jax.nn.sigmoid",
+    _naive_gce,
+    {"u": _interval(-700.0, 700.0), "p": domains.labels(), "q": _Q},
+    "u",
+    right={"stable (1−p)·σ(−u)^q·σ(u) − p·σ(u)^q·σ(−u)": _gce_gradient},
+    wrong={
+        "sign flipped": lambda u, p, q: -_gce_gradient(u, p, q),
+        "relative 1e-4": lambda u, p, q: _gce_gradient(u, p, q) * (1 + 1e-4),
+    },
+    needs_oracle=True,
+)
+# The generalized cross-entropy on the whole line: the wrong form is the naive power of σ,
+# 0 at u = 800 where the truth (p = 0, q = 1e-3) is 0.4493.
+GCE = Case(
+    "generalized cross-entropy, |u| to 1e4",
+    _stable_gce,
+    {"u": domains.logits(), "p": domains.labels(), "q": _Q},
+    "u",
+    right={"exp(−q·softplus(∓u)) form": _gce_gradient},
+    wrong={
+        "naive σ^q": lambda u, p, q: (1 - p) * s(-u) ** q * s(u) - p * s(u) ** q * s(-u),
+        "q·σ for σ": lambda u, p, q: _gce_gradient(u, p, q) * jnp.where(u > 0, q, 1.0),
+    },
+    needs_oracle=True,
+)
+
 CASES = (
     SIGMOID, BCE, SECOND, FOCAL, SMOOTHED, WEIGHTED, POISSON, SQUARED, LOGCOSH, SOFTMAX, CALLBACK
 )  # fmt: skip
+ORACLE_CASES = (KINK, RELU, MAGNITUDE, NAIVE, GCE)
 PAIRS = sum(min(len(c.right), len(c.wrong)) for c in CASES)
+ORACLE_PAIRS = sum(min(len(c.right), len(c.wrong)) for c in ORACLE_CASES)

@@ -181,16 +181,37 @@ def _scale_at(scale, wide: list) -> np.ndarray:
 
 
 def _decide(oracle, wide, cand, rel, absolute, bound, args):
-    """Judge with the underflow term alone; where that fails, again with ρ_c added."""
+    """Judge with the underflow term alone; where that fails, again with ρ_c added: first
+    from the enclosure already found (outward-rounded, so still rigorous), and only the
+    points that leaves undecided by the oracle once more."""
     j = oracle.judge(wide, cand, rel, absolute, max_digits=ORACLE_DIGITS)
     failing = np.flatnonzero(j.verdict == FAIL)
-    if failing.size and bound is not None:
-        rho = np.asarray(bound([np.asarray(a)[failing] for a in args]), dtype=np.float64)
-        rho = rho.reshape(len(failing), -1).max(axis=1)
-        again = oracle.judge([w[failing] for w in wide], cand[failing], rel,
-                             absolute[failing] + rho, max_digits=ORACLE_DIGITS)
-        verdict = j.verdict.copy()
-        verdict[failing] = again.verdict
-        j = type(j)(verdict, j.lo, j.hi, j.kink, np.maximum(j.digits, 0), j.truth_finite)
-        failing = np.flatnonzero(verdict == FAIL)
-    return j, failing
+    if not failing.size or bound is None:
+        return j, failing
+    rho = np.asarray(bound([np.asarray(a)[failing] for a in args]), dtype=np.float64)
+    wider = absolute[failing] + rho.reshape(len(failing), -1).max(axis=1)
+    verdict = j.verdict.copy()
+    verdict[failing] = _redecide(cand[failing], j.lo[failing], j.hi[failing], rel, wider)
+    again = failing[verdict[failing] == UNRESOLVED]
+    if again.size:
+        k = oracle.judge([w[again] for w in wide], cand[again], rel,
+                         absolute[again] + rho.reshape(len(failing), -1).max(axis=1)[
+                             np.searchsorted(failing, again)], max_digits=ORACLE_DIGITS)
+        verdict[again] = k.verdict
+    j = type(j)(verdict, j.lo, j.hi, j.kink, j.digits, j.truth_finite)
+    return j, np.flatnonzero(verdict == FAIL)
+
+
+def _redecide(cand, lo, hi, rel, absolute):
+    """PASS / FAIL / UNRESOLVED of each point from an enclosure [lo, hi] already found."""
+    n = len(cand)
+    c, lo, hi = (x.reshape(n, -1) for x in (cand, lo, hi))
+    gap = np.maximum(np.maximum(lo - c, c - hi), 0.0)
+    small = np.where(lo * hi > 0, np.minimum(np.abs(lo), np.abs(hi)), 0.0)
+    large = np.maximum(np.abs(lo), np.abs(hi))
+    passed = np.isfinite(c) & (gap <= rel * small + absolute[:, None] * (1 - 1e-15))
+    failed = ~np.isfinite(c) | (gap > rel * large + absolute[:, None] * (1 + 1e-15))
+    out = np.full(n, UNRESOLVED, np.int8)
+    out[np.all(passed, axis=1)] = PASS
+    out[np.any(failed & np.isfinite(lo) & np.isfinite(hi), axis=1)] = FAIL
+    return out

@@ -13,7 +13,7 @@ One interpreter, two interval kernels (tiers):
 * float64, vectorised over the whole batch: correctly rounded + − × ÷ with one nextafter
   outward unless an error-free transformation shows the result exact; libm results widened
   by 2⁻⁴⁹ relative; overflow, NaN and undecided comparisons are never decided here;
-* mpmath at 30, 60, 120, 250, 500, 1000, 2000 digits (capped by ``max_digits``): directed
+* mpmath at 30, 120, 500, 2000 digits (capped by ``max_digits``): directed
   rounding, functions at p + 20 bits widened by 2⁻ᵖ; only the points still pending.
 
 A point is settled from its enclosure only (never because two precisions agree): see
