@@ -111,6 +111,23 @@ def test_a_check_leaves_jax_x64_as_it_was():
     assert jax.config.jax_enable_x64 == before
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_verify_and_check_autodiff_leave_jax_x64_as_they_found_it(dtype):
+    from bce_check import check_autodiff
+    from bce_check.verify import verify
+
+    for setting in (False, True):
+        jax.config.update("jax_enable_x64", setting)
+        try:
+            assert verify("bce_logit_gradient", samples=2_000, dtype=dtype).ok
+            check_autodiff(jax.nn.softplus, {"x": domains.logits()}, samples=500,
+                           oracle_points=64, dtype=dtype)
+            assert jax.config.jax_enable_x64 is setting
+            assert jnp.ones(1).dtype == (jnp.float64 if setting else jnp.float32)
+        finally:
+            jax.config.update("jax_enable_x64", False)
+
+
 def test_the_oracle_off_gives_no_oracle_row_and_says_why():
     report = check_gradient(_poisson, lambda u, y: jnp.exp(u) - y, POISSON, wrt="u",
                             samples=2_000, oracle_points=0)

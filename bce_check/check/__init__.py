@@ -28,7 +28,6 @@ from ._harness import (
     Problem,
     Sweep,
     check_gradient,
-    enable_x64,
     local_sweep,
     run,
 )
@@ -40,6 +39,7 @@ from ._stages import (
     candidate_stage,
     reference_stage,
 )
+from ._x64 import enable_x64, float64, in_float64
 
 __all__ = [
     "CHUNK",
@@ -57,6 +57,8 @@ __all__ = [
     "check_gradient",
     "distributed_sweep",
     "enable_x64",
+    "float64",
+    "in_float64",
     "initialize",
     "local_devices",
     "local_sweep",

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from bce_check.check._arguments import DTYPES, MAX_SAMPLES, match, whole_number
-from bce_check.check._harness import Problem, enable_x64
+from bce_check.check._harness import Problem
 from bce_check.check._modes import (
     FIRST,
     SECOND,
@@ -40,6 +40,7 @@ from bce_check.check._modes import (
     ulps,
 )
 from bce_check.check._stages import candidate_bound_stage
+from bce_check.check._x64 import in_float64
 from bce_check.check.tolerance import ULP_BUDGET
 from bce_check.domains import Sampler
 from bce_check.report import FAIL, INCONCLUSIVE, PASS, SKIPPED, Report, Result
@@ -256,6 +257,7 @@ def _batched(fn: Callable, args: list[np.ndarray]) -> np.ndarray:
     return np.asarray(jax.jit(jax.vmap(fn))(*args))
 
 
+@in_float64
 def check_autodiff(
     f: Callable,
     domains: Mapping[str, Sampler],
@@ -284,7 +286,6 @@ def check_autodiff(
     bad = [n for n, s in samplers if not isinstance(s, Sampler)]
     if bad:
         raise DomainError(f"domains[{bad[0]!r}] is not a sampler; use bce_check.domains")
-    enable_x64()
     started = time.perf_counter()
     base = getattr(f, "__name__", "f")
     results, notes = [], [f"{base}: {by_order}"] if by_order else []

@@ -47,6 +47,7 @@ from bce_check.check._stages import (
 )
 from bce_check.check._traced import _derivative_shape, _pilot_scale, _trace_check
 from bce_check.check._verdicts import oracle_result, overruled
+from bce_check.check._x64 import enable_x64, float64, in_float64
 from bce_check.check.tolerance import (
     AUDIT,
     DEFAULT_ORACLE_POINTS,
@@ -60,7 +61,7 @@ from bce_check.report import SKIPPED, Report, Result
 
 REFERENCES = ("jax.grad", "jax.jvp", "finite-difference", "complex-step")
 __all__ = ["CHUNK", "DTYPES", "FD_SAFETY", "MAX_SAMPLES", "ULP_BUDGET", "Problem"]
-__all__ += ["check_gradient", "enable_x64", "run"]
+__all__ += ["check_gradient", "enable_x64", "float64", "in_float64", "run"]
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,6 @@ class Problem:
     def draw(self, seed, start, count: int, dtype) -> list:
         """The arguments of points start … start + count − 1, one stream per argument."""
         return [s.draw(seed, k, start, count, dtype) for k, (_, s) in enumerate(self.samplers)]
-
-
-def enable_x64() -> None:
-    """Switch JAX to float64 for the whole process (notebooks, tests); checks use a context."""
-    import jax
-    if not jax.config.jax_enable_x64:
-        jax.config.update("jax_enable_x64", True)
 
 
 @lru_cache(maxsize=256)
@@ -183,13 +177,12 @@ def run(
     The oracle judges the disputed points and ``audit`` seeded ones, ``oracle_points`` at
     most (0: off; ``tolerance.py``).  float64 is on for this computation only.
     """
-    import jax
 
     samples = validate(problem.samplers, problem.wrt, problem.f, problem.grad, samples, dtype)
     seed = whole_number(seed, "seed", 0, 2**32 - 1)
     oracle_points = whole_number(oracle_points, "oracle_points", 0, MAX_SAMPLES)
     audit = whole_number(audit, "audit", 0, MAX_SAMPLES)
-    with jax.enable_x64(True):
+    with float64():
         return _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit)
 
 

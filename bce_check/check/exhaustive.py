@@ -32,6 +32,7 @@ import numpy as np
 
 from bce_check.check._references import autodiff
 from bce_check.check._stages import Totals, _histogram
+from bce_check.check._x64 import in_float64
 from bce_check.check.tolerance import CONSTANTS, ULP_BUDGET, tolerance
 from bce_check.report import Report
 from derivations import DomainError
@@ -220,6 +221,7 @@ def values(problem, domains: dict[str, str], lo: float, hi: float) -> int:
     return bounds(lo, hi)[1] * len(_layout(problem, domains)[2])
 
 
+@in_float64
 def check(
     problem,
     lo: float = -FLOAT32_MAX,
@@ -238,9 +240,6 @@ def check(
     import jax
 
     from bce_check.check import _distributed
-    from bce_check.check._harness import enable_x64
-
-    enable_x64()
     started = time.perf_counter()
     first, n = bounds(lo, hi)
     index, grid_index, grid = _layout(problem, domains)

@@ -28,7 +28,7 @@ from sympy import Abs, Basic
 
 import derivations
 from bce_check import domains
-from bce_check.check import Problem, run
+from bce_check.check import Problem, in_float64, run
 from bce_check.emit import Emitted, analytic_definitions, emit, jax_function
 from bce_check.printing import python_name
 from bce_check.report import Report
@@ -166,6 +166,7 @@ def problem(name: str) -> Problem:
     return _problem(name, 0, ())
 
 
+@in_float64
 def verify(
     name: str | Derivation,
     samples: int = DEFAULT_SAMPLES,
@@ -206,6 +207,7 @@ def _run_planned(item: tuple) -> tuple[int, Report]:
     return index, run(job.problem, job.count, seed, dtype)
 
 
+@in_float64
 def verify_many(
     names: list[str],
     samples: int = DEFAULT_SAMPLES,

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bce_check.check import in_float64
 from bce_check.domains import describe, sampler
 from bce_check.report import Report
 from derivations import Derivation, DomainError
@@ -169,6 +170,7 @@ def problem(code_: Code):
     )
 
 
+@in_float64
 def run(code_: Code, samples: int, seed: int = 0, dtype: str = "float64", progress=None) -> Report:
     """Check the emitted closed form of ``code_`` on ``samples`` seeded points."""
     from bce_check.check import run as run_problem

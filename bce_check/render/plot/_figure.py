@@ -25,6 +25,19 @@ from sympy import Symbol
 import derivations
 from derivations import BceCheckError, Derivation
 
+
+def _float64(function):
+    """JAX's float64 on while a figure is computed, as it was afterwards (lazy import)."""
+
+    def wrapped(*args, **kwargs):
+        from bce_check.check import float64
+
+        with float64():
+            return function(*args, **kwargs)
+
+    wrapped.__doc__, wrapped.__name__ = function.__doc__, function.__name__
+    return wrapped
+
 INSTALL = "pip install 'bce-check[plot]'"
 DPI = 120
 
@@ -33,6 +46,7 @@ class MissingMatplotlib(BceCheckError):
     """``bce-check plot`` was asked for, but matplotlib is not installed."""
 
 
+@_float64
 def plot(name: str, path: str | Path) -> Path:
     """Draw the figure for derivation ``name`` and write it to ``path``.
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bce_check.check import Problem, enable_x64
+from bce_check.check import Problem
 from bce_check.check.tolerance import ULP_BUDGET, compare
 from bce_check.render.plot import _axes as axes
 from derivations import Derivation
@@ -73,7 +73,6 @@ def _analytic_f(problem: Problem) -> tuple[Callable | None, str]:
 
 def _errors(problem: Problem) -> list[Errors]:
     """Each reference's errors on INSTANCES instances, with the harness's own stages."""
-    enable_x64()
     import jax
     import jax.numpy as jnp
 
