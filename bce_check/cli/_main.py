@@ -22,6 +22,7 @@ from bce_check.cli._options import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    oracle_options,
     sampling_options,
     use_compilation_cache,
 )
@@ -79,6 +80,7 @@ def prove(name: str | None, all_: bool, fmt: str) -> int:
 @click.argument("name", required=False)
 @click.option("--all", "all_", is_flag=True, help="Verify every derivation in the catalogue.")
 @sampling_options()
+@oracle_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--shapes",
@@ -99,6 +101,8 @@ def verify(
     samples: int,
     seed: int,
     dtype: str,
+    oracle_points: int,
+    audit: int,
     as_json: bool,
     shapes: int,
     wide: bool,
@@ -128,6 +132,7 @@ def verify(
             report = verify_many(
                 selected, samples, seed, dtype, bar.update, workers, shapes,
                 planned=planned, devices=scale["devices"],
+                oracle_points=oracle_points, audit=audit,
             )  # fmt: skip
     report = replace(report, seconds=time.perf_counter() - started)  # wall, not summed
     if prints():

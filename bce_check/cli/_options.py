@@ -18,6 +18,28 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DTYPE_CHOICES = ("float64", "float32")
 
 
+def oracle_options(function):
+    """--oracle-points N and --audit N: the oracle's budget and its seeded audit
+    (``bce_check.check.tolerance``); --oracle-points 0 turns it off, audit included."""
+    from bce_check.check.tolerance import AUDIT, DEFAULT_ORACLE_POINTS, ORACLE_POINTS
+
+    function = click.option(
+        "--audit",
+        type=click.IntRange(0, 1 << 20),
+        default=AUDIT,
+        show_default=True,
+        help="Seeded random points the oracle judges in every check.",
+    )(function)
+    return click.option(
+        "--oracle-points",
+        type=click.IntRange(0, 1 << 24),
+        default=DEFAULT_ORACLE_POINTS,
+        show_default=True,
+        help=f"Points the oracle (f's formula at high precision) judges at most; "
+        f"{ORACLE_POINTS} to turn it on.",
+    )(function)
+
+
 def sampling_options(samples_help: str = "Random points per derivation."):
     """--samples N, --seed S and --dtype float64|float32, in that order."""
 

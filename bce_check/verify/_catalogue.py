@@ -175,9 +175,11 @@ def verify(
     progress: Callable[[int], None] | None = None,
     shapes: int = 1,
     devices: int | str | None = None,
+    **oracle: int,
 ) -> Report:
     """Check every emitted closed form of ``name`` (at this run's shapes).
 
+    ``oracle``: ``oracle_points=`` and ``audit=`` as ``bce_check.check.run`` takes them.
     ``devices``: None or 1 for the default device, N or ``"all"`` to share each chunk
     of points among that many local JAX devices (``bce_check.check._devices``); the report
     is the same.  Under ``jax.distributed`` each process checks its share of the
@@ -188,8 +190,10 @@ def verify(
     if isinstance(name, Derivation):
         from bce_check.verify._user import verify_derivation
 
-        return verify_derivation(name, samples, seed, dtype)
-    return verify_many([name], samples, seed, dtype, progress, shapes=shapes, devices=devices)
+        return verify_derivation(name, samples, seed, dtype, **oracle)
+    return verify_many(
+        [name], samples, seed, dtype, progress, shapes=shapes, devices=devices, **oracle
+    )
 
 
 def sweep_for(devices: int | str | None) -> Callable | None:
@@ -202,9 +206,10 @@ def sweep_for(devices: int | str | None) -> Callable | None:
 
 
 def _run_planned(item: tuple) -> tuple[int, Report]:
-    """Run one planned job: (index in the plan, Job, seed, dtype); the sweep stays default."""
-    index, job, seed, dtype = item
-    return index, run(job.problem, job.count, seed, dtype)
+    """Run one planned job: (index in the plan, Job, seed, dtype, the oracle's options);
+    the sweep stays default."""
+    index, job, seed, dtype, oracle = item
+    return index, run(job.problem, job.count, seed, dtype, **oracle)
 
 
 @in_float64
@@ -219,6 +224,7 @@ def verify_many(
     *,
     planned: list[Job] | None = None,
     devices: int | str | None = None,
+    **oracle: int,
 ) -> Report:
     """Check several derivations; the report lists their problems in plan order.
 
@@ -232,12 +238,12 @@ def verify_many(
     """
     planned = jobs(names, samples, seed, shapes) if planned is None else planned
     sweep = sweep_for(devices)
-    items = [(i, job, seed, dtype) for i, job in enumerate(planned)]
+    items = [(i, job, seed, dtype, oracle) for i, job in enumerate(planned)]
     workers = 1 if sweep is not None else min(workers or 1, len(items))
     reports: list = [None] * len(items)
     if workers <= 1:
-        for index, job, _, _ in items:
-            reports[index] = run(job.problem, job.count, seed, dtype, sweep=sweep)
+        for index, job, _, _, _ in items:
+            reports[index] = run(job.problem, job.count, seed, dtype, sweep=sweep, **oracle)
             if progress is not None:
                 progress(job.count)
     else:

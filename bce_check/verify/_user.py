@@ -171,15 +171,18 @@ def problem(code_: Code):
 
 
 @in_float64
-def run(code_: Code, samples: int, seed: int = 0, dtype: str = "float64", progress=None) -> Report:
-    """Check the emitted closed form of ``code_`` on ``samples`` seeded points."""
+def run(code_: Code, samples: int, seed: int = 0, dtype: str = "float64", progress=None,
+        **oracle: int) -> Report:
+    """Check the emitted closed form of ``code_`` on ``samples`` seeded points
+    (``oracle``: ``oracle_points=``, ``audit=`` as ``bce_check.check.run`` takes them)."""
     from bce_check.check import run as run_problem
 
-    return run_problem(problem(code_), samples, seed, dtype, progress)
+    return run_problem(problem(code_), samples, seed, dtype, progress, **oracle)
 
 
 def verify_derivation(
-    derivation: Derivation, samples: int = 1_000_000, seed: int = 0, dtype: str = "float64"
+    derivation: Derivation, samples: int = 1_000_000, seed: int = 0, dtype: str = "float64",
+    **oracle: int,
 ) -> Report:
     """``bce_check.verify.verify`` of a Derivation object (a user's, or the catalogue's)."""
-    return run(code(derivation), samples, seed, dtype)
+    return run(code(derivation), samples, seed, dtype, **oracle)
