@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bce_check.check import Problem
+from bce_check.check import Problem, in_float64
 from bce_check.check.tolerance import ULP_BUDGET, compare
 from bce_check.render.plot import _axes as axes
 from derivations import Derivation
@@ -71,6 +71,7 @@ def _analytic_f(problem: Problem) -> tuple[Callable | None, str]:
     return (problem.f if applicable else None), why
 
 
+@in_float64
 def _errors(problem: Problem) -> list[Errors]:
     """Each reference's errors on INSTANCES instances, with the harness's own stages."""
     import jax

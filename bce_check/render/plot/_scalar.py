@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from sympy import Derivative, FiniteSet, Interval, S
 
-from bce_check.check import Problem
+from bce_check.check import Problem, in_float64
 from bce_check.check.tolerance import ULP_BUDGET, compare, tolerance
 from bce_check.render.plot import _axes as axes
 from derivations import Derivation, DomainError
@@ -105,6 +105,7 @@ def _settings(derivation: Derivation, variable: str) -> list[dict[str, float]]:
     ]
 
 
+@in_float64
 def _evaluate(problem: Problem, x: np.ndarray, settings: list[dict[str, float]]) -> list[Curve]:
     """f, the closed form and its error against autodiff at every grid point, per setting."""
     import jax
