@@ -108,7 +108,7 @@ def _facts(statement: Statement) -> list[str]:
         lines.append(
             f"  assert (bce_positive_{k} : {over}0 < {coq(s)}) by (intros; apply "
             f"(bce_positive_as _ ({coq(p)})); "
-            "[unfold σ, softplus; field; bce_side | bce_pos])."
+            "[unfold σ, softplus; bce_exps; field; bce_side | bce_pos])."
         )
     return lines
 

@@ -38,8 +38,8 @@ from sympy.polys.polyerrors import PolynomialError
 from bce_check.certify._coq import CoqPrinter, as_coq_unfolds, coq
 from derivations.functions import softplus
 
-POSITIVE_PROOF = "unfold σ, softplus; rewrite ?exp_Ropp; field; bce_side"
-EXPAND = "rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; ring"
+POSITIVE_PROOF = "unfold σ, softplus; bce_exps; rewrite ?exp_Ropp; field; bce_side"
+EXPAND = "rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; unfold Rdiv; ring"
 
 
 def _exponentials(expr: Basic, bases: dict) -> Basic:
@@ -50,6 +50,8 @@ def _exponentials(expr: Basic, bases: dict) -> Basic:
         n, b = argument.as_coeff_Mul()
         if not isinstance(n, Integer):
             n, b = Integer(1), argument
+        if b.could_extract_minus_sign():  # e^(−b−u) = 1/e^(b+u): one basis for ±b
+            n, b = -n, -b
         x = bases.setdefault(b, Symbol(f"_x{len(bases)}", positive=True))
         return x**n
 

@@ -74,4 +74,22 @@ Ltac bce_congruence :=
   | |- ?f _ _ = ?f _ _ => f_equal; bce_congruence
   | |- ?f _ = ?f _ => f_equal; bce_congruence
   end.
+
+(* Exponentials of ring-equal or opposite arguments as one atom for field: e^a as e^b
+   where a = b, as 1/e^b where a = −b (e^(−u/T) and e^(−(u/T)), e^(−b−u) and e^(b+u)).
+   Each rewrite removes the atom e^a, so the loop ends. *)
+Lemma bce_exp_same : forall a b : R, a = b -> exp a = exp b.
+Proof. intros a b E. rewrite E. reflexivity. Qed.
+Lemma bce_exp_opposite : forall a b : R, a = - b -> exp a = / exp b.
+Proof. intros a b E. rewrite E. apply exp_Ropp. Qed.
+Ltac bce_exps :=
+  repeat match goal with
+  | |- context [exp ?a] =>
+      match goal with
+      | |- context [exp ?b] =>
+          tryif constr_eq a b then fail else
+          first [ rewrite (bce_exp_same a b) by (unfold Rminus, Rdiv; ring)
+                | rewrite (bce_exp_opposite a b) by (unfold Rminus, Rdiv; ring) ]
+      end
+  end.
 """
