@@ -517,10 +517,10 @@ def _certify_json(arguments: list[str], directory: Path) -> tuple[int, dict]:
 
 @needs_coq
 def test_a_true_statement_the_strategies_cannot_prove_is_unproved(tmp_path):
-    # the asymmetric loss's σ(u)²·log(1 − σ(u)): derived and proved by SymPy, but no Coq
-    # strategy closes its derivative yet (when one does, pick another such statement;
-    # patching the strategies would not reach certify's worker process)
-    arguments = ["--expr", "σ(u)^2·log(1 - σ(u))", "--wrt", "u"]
+    # log(1 + σ(u)^q): derived and proved by SymPy, but no Coq strategy closes its
+    # stable-form step yet (when one does, pick another such statement; patching the
+    # strategies would not reach certify's worker process)
+    arguments = ["--expr", "log(1 + σ(u)^q)", "--wrt", "u", "--where", "q > 0"]
     code, report = _certify_json(arguments, tmp_path)
     (certificate,) = report["certificates"]
     assert code == 1 and report["outcome"] == certificate["outcome"] == "unproved"
@@ -546,6 +546,8 @@ NEWLY_CERTIFIED = [  # (loss, where): each certifies since a strategy added for 
     ("-p·log(σ(u/T)) - (1 - p)·log(1 - σ(u/T))", ["p in [0, 1]", "T > 0"]),  # temperature
     ("-p·log(σ(u + b)) - (1 - p)·log(1 - σ(u + b))", ["p in [0, 1]"]),  # logit-adjusted
     ("-p·log(σ(a·u + b)) - (1 - p)·log(1 - σ(a·u + b))", ["p in [0, 1]"]),
+    # σ(u)^n·log(1 − σ(u)): the derivative's ln(1 − σ(u)) and softplus(u) in one basis
+    *((f"-σ(u)^{n}·log(1 - σ(u))", []) for n in range(1, 5)),  # ASL's negative term: n = 2
 ]
 
 

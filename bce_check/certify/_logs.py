@@ -202,10 +202,14 @@ def rewrites(left: Basic, right: Basic, positives: set) -> list[str]:
 
 
 def powers_rewrite(function: Basic, variable: Symbol, result: Basic, positives: set):
-    """For d/dv f = g with real powers in f: the tactic that makes ``auto_derive`` see f
-    with its logarithms and powers in one basis (``is_derive_ext``, the two forms proved
-    equal at every point), and g rewritten the same way; None where f has none."""
-    if not any(not p.exp.is_Integer for p in function.atoms(Pow)):
+    """For d/dv f = g with real powers in f, or logarithms in g other than f's (ln(1 − σ(u))
+    in f, softplus(u) in g: σ(u)^n·log(1 − σ(u))): the tactic that makes ``auto_derive``
+    see f with its logarithms and powers in one basis (``is_derive_ext``, the two forms
+    proved equal at every point), and g rewritten the same way; None where f has none."""
+    logs = function.atoms(log, softplus)
+    if not any(not p.exp.is_Integer for p in function.atoms(Pow)) and not (
+        logs and result.atoms(log, softplus) - logs
+    ):
         return None
     forms = canonical([function], positives)
     if any(
