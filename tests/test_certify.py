@@ -517,10 +517,10 @@ def _certify_json(arguments: list[str], directory: Path) -> tuple[int, dict]:
 
 @needs_coq
 def test_a_true_statement_the_strategies_cannot_prove_is_unproved(tmp_path):
-    # the asymmetric loss's σ(u)²·log(1 − σ(u)): derived and proved by SymPy, but no Coq
-    # strategy closes its derivative yet (when one does, pick another such statement;
-    # patching the strategies would not reach certify's worker process)
-    arguments = ["--expr", "σ(u)^2·log(1 - σ(u))", "--wrt", "u"]
+    # log(1 + σ(u)^q): derived and proved by SymPy, but no Coq strategy closes its
+    # stable-form step yet (when one does, pick another such statement; patching the
+    # strategies would not reach certify's worker process)
+    arguments = ["--expr", "log(1 + σ(u)^q)", "--wrt", "u", "--where", "q > 0"]
     code, report = _certify_json(arguments, tmp_path)
     (certificate,) = report["certificates"]
     assert code == 1 and report["outcome"] == certificate["outcome"] == "unproved"
@@ -539,10 +539,30 @@ def test_a_planted_false_step_is_false_with_a_counterexample(tmp_path):
     assert re.search(r"differs at .*=\S+.* vs ", certificate["why"]), certificate["why"]
 
 
-NEWLY_CERTIFIED = [  # (loss, where): each certifies since the − and / strategies
+NEWLY_CERTIFIED = [  # (loss, where): each certifies since a strategy added for it
     ("log(1 + e^(m - y·u))", ["y in {-1, 1}"]),  # margin logistic loss
     ("p·(1 - σ(u)^q)/q + (1 - p)·(1 - σ(-u)^q)/q", ["p in [0, 1]", "q in (0, 1]"]),  # GCE
+    # σ of an affine argument (bce_exps; e^(−b−u) = 1/e^(b+u) in the log basis)
+    ("-p·log(σ(u/T)) - (1 - p)·log(1 - σ(u/T))", ["p in [0, 1]", "T > 0"]),  # temperature
+    ("-p·log(σ(u + b)) - (1 - p)·log(1 - σ(u + b))", ["p in [0, 1]"]),  # logit-adjusted
+    ("-p·log(σ(a·u + b)) - (1 - p)·log(1 - σ(a·u + b))", ["p in [0, 1]"]),
+    # σ(u)^n·log(1 − σ(u)): the derivative's ln(1 − σ(u)) and softplus(u) in one basis
+    *((f"-σ(u)^{n}·log(1 - σ(u))", []) for n in range(1, 5)),  # ASL's negative term: n = 2
 ]
+
+
+def test_logarithms_of_sigma_of_an_affine_argument_are_in_one_basis():
+    """σ(b + u) and σ(−b − u), σ(u/T) and σ(−u/T): one basis e^(b+u), e^(u/T)."""
+    u, b = Symbol("u", real=True), Symbol("b", real=True)
+    t = Symbol("T", positive=True)
+    atoms = [softplus(-b - u), log(sigmoid(b + u)), softplus(-u / t), log(1 - sigmoid(u / t))]
+    forms = {atom: text for atom, (text, _) in canonical(atoms, {t}).items()}
+    assert forms == {
+        softplus(-b - u): "- b - u + ln (1 + exp (b + u))",
+        log(sigmoid(b + u)): "b + u - ln (1 + exp (b + u))",
+        softplus(-u / t): "- u / T + ln (1 + exp (u / T))",
+        log(1 - sigmoid(u / t)): "- ln (1 + exp (u / T))",
+    }
 
 
 @needs_coq

@@ -4,7 +4,7 @@
 ``certify_file`` for a derivation file (``bce-check check``'s format) and
 ``certify_expression`` for a loss as ``derive`` reads it (the SymPy work on a user's text
 runs in a worker under limits, as for those commands): the preamble (σ and softplus
-defined from ``exp`` and ``ln``, ``_coq_file.PREAMBLE``), one lemma per step, whatever
+defined from ``exp`` and ``ln``, ``_preamble.PREAMBLE``), one lemma per step, whatever
 SymPy's verdict on it, and the main theorem ``NAME_closed_form`` (``_coq_statements``), each
 with a generated proof: the strategies of ``_coq.STRATEGIES`` that fit the lemma,
 tried in order inside Coq's ``first [ … ]``, each announcing itself with ``idtac``,

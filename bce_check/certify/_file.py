@@ -32,6 +32,7 @@ from sympy import (
 
 from bce_check.certify._coq import DERIVATIVE, STRATEGIES, as_coq_unfolds, coq, coq_name
 from bce_check.certify._logs import powers_rewrite, rewrites
+from bce_check.certify._preamble import PREAMBLE
 from bce_check.certify._statements import (
     Statement,
     Unstated,
@@ -43,80 +44,6 @@ from derivations.functions import to_exp_form
 
 STRATEGY_TIMEOUT = 30  # seconds per strategy inside Coq (Coq's own `timeout` tactical)
 
-# The file preamble: σ and softplus from exp and ln, and the helpers the strategies use.
-PREAMBLE = r"""From Coquelicot Require Import Coquelicot.
-Require Import Reals Lra Psatz.
-Open Scope R_scope.
-
-Definition σ (x : R) : R := 1 / (1 + exp (- x)).
-Definition softplus (x : R) : R := ln (1 + exp x).
-
-Lemma bce_positive_as : forall s p : R, p = s -> 0 < p -> 0 < s.
-Proof. intros s p E H. rewrite <- E. exact H. Qed.
-
-(* 0 < t for every exponential t in the goal, as hypotheses. *)
-Ltac bce_exp_facts :=
-  repeat match goal with
-  | |- context [exp ?a] =>
-      lazymatch goal with
-      | _ : 0 < exp a |- _ => fail
-      | _ => pose proof (exp_pos a)
-      end
-  end.
-
-(* 1 − σ(a) = e^a/(1 + e^a) > 0, as auto_derive writes it (with and without Rminus). *)
-Lemma bce_one_minus_σ : forall a : R, 0 < 1 + - (1 * / (1 + exp a)).
-Proof.
-  intro a. pose proof (exp_pos a).
-  replace (1 + - (1 * / (1 + exp a))) with (exp a / (1 + exp a)) by (field; lra).
-  apply Rdiv_lt_0_compat; lra.
-Qed.
-Lemma bce_one_minus_σ' : forall a : R, 0 < 1 - 1 / (1 + exp a).
-Proof. intro a. unfold Rminus, Rdiv. apply bce_one_minus_σ. Qed.
-
-(* 0 < e for e built from positive constants, exponentials and hypotheses by +, *, /, ^. *)
-Ltac bce_pos :=
-  match goal with
-  | |- 0 < 1 + - (1 * / (1 + exp _)) => apply bce_one_minus_σ
-  | |- 0 < 1 - 1 / (1 + exp _) => apply bce_one_minus_σ'
-  | |- 0 < exp _ => apply exp_pos
-  | |- 0 < _ + _ => apply Rplus_lt_0_compat; bce_pos
-  | |- 0 < _ * _ => apply Rmult_lt_0_compat; bce_pos
-  | |- 0 < _ / _ => apply Rdiv_lt_0_compat; bce_pos
-  | |- 0 < / _ => apply Rinv_0_lt_compat; bce_pos
-  | |- 0 < _ ^ _ => apply pow_lt; bce_pos
-  | H : forall _ : R, _ |- _ => apply H
-  | |- _ => first [assumption | lra]
-  end.
-
-(* 0 < e or e <> 0: structurally, else by (n)linear arithmetic over the exponentials. *)
-Ltac bce_positive :=
-  first [ bce_pos | bce_exp_facts; nra ].
-Ltac bce_nonzero :=
-  first [ apply not_eq_sym, Rlt_not_eq; bce_positive
-        | bce_exp_facts; intro; nra ].
-
-(* The side conditions auto_derive and field leave: conjunctions of the two forms above. *)
-Ltac bce_side :=
-  repeat match goal with
-  | |- _ /\ _ => split
-  | |- True => exact I
-  end;
-  lazymatch goal with
-  | |- 0 < _ => bce_positive
-  | |- _ <> 0 => bce_nonzero
-  | |- ?g => fail "bce_side: not a positivity or non-zero condition:" g
-  end.
-
-(* a = b by equal arguments of ln (field proves those) and equal everything else. *)
-Ltac bce_congruence :=
-  match goal with
-  | |- ?a = ?a => reflexivity
-  | |- ln _ = ln _ => f_equal; rewrite ?exp_Ropp; field; bce_side
-  | |- ?f _ _ = ?f _ _ => f_equal; bce_congruence
-  | |- ?f _ = ?f _ => f_equal; bce_congruence
-  end.
-"""
 
 
 def _visibly_positive(e: Basic) -> bool:
@@ -180,7 +107,8 @@ def _facts(statement: Statement) -> list[str]:
         over = f"forall {' '.join(names)} : R, " if names else ""
         lines.append(
             f"  assert (bce_positive_{k} : {over}0 < {coq(s)}) by (intros; apply "
-            f"(bce_positive_as _ ({coq(p)})); [unfold σ, softplus; field; bce_side | bce_pos])."
+            f"(bce_positive_as _ ({coq(p)})); "
+            "[unfold σ, softplus; bce_exps; field; bce_side | bce_pos])."
         )
     return lines
 

@@ -38,8 +38,8 @@ from sympy.polys.polyerrors import PolynomialError
 from bce_check.certify._coq import CoqPrinter, as_coq_unfolds, coq
 from derivations.functions import softplus
 
-POSITIVE_PROOF = "unfold σ, softplus; rewrite ?exp_Ropp; field; bce_side"
-EXPAND = "rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; ring"
+POSITIVE_PROOF = "unfold σ, softplus; bce_exps; rewrite ?exp_Ropp; field; bce_side"
+EXPAND = "rewrite ?ln_div, ?ln_mult, ?ln_exp, ?ln_1 by bce_positive; unfold Rdiv; ring"
 
 
 def _exponentials(expr: Basic, bases: dict) -> Basic:
@@ -50,6 +50,8 @@ def _exponentials(expr: Basic, bases: dict) -> Basic:
         n, b = argument.as_coeff_Mul()
         if not isinstance(n, Integer):
             n, b = Integer(1), argument
+        if b.could_extract_minus_sign():  # e^(−b−u) = 1/e^(b+u): one basis for ±b
+            n, b = -n, -b
         x = bases.setdefault(b, Symbol(f"_x{len(bases)}", positive=True))
         return x**n
 
@@ -200,10 +202,14 @@ def rewrites(left: Basic, right: Basic, positives: set) -> list[str]:
 
 
 def powers_rewrite(function: Basic, variable: Symbol, result: Basic, positives: set):
-    """For d/dv f = g with real powers in f: the tactic that makes ``auto_derive`` see f
-    with its logarithms and powers in one basis (``is_derive_ext``, the two forms proved
-    equal at every point), and g rewritten the same way; None where f has none."""
-    if not any(not p.exp.is_Integer for p in function.atoms(Pow)):
+    """For d/dv f = g with real powers in f, or logarithms in g other than f's (ln(1 − σ(u))
+    in f, softplus(u) in g: σ(u)^n·log(1 − σ(u))): the tactic that makes ``auto_derive``
+    see f with its logarithms and powers in one basis (``is_derive_ext``, the two forms
+    proved equal at every point), and g rewritten the same way; None where f has none."""
+    logs = function.atoms(log, softplus)
+    if not any(not p.exp.is_Integer for p in function.atoms(Pow)) and not (
+        logs and result.atoms(log, softplus) - logs
+    ):
         return None
     forms = canonical([function], positives)
     if any(

@@ -1,7 +1,7 @@
 """The proof strategies: named Coq tactic scripts, tried in order on each lemma.
 
 Rules as data, as the STRATEGIES table of the SymPy proof engine is for SymPy: adding a strategy
-is adding an entry.  ``_coq_file.PREAMBLE`` defines the Ltac helpers they share
+is adding an entry.  ``_preamble.PREAMBLE`` defines the Ltac helpers they share
 (positivity of sums, products and quotients of exponentials; side conditions of
 ``auto_derive`` and ``field``); ``_coq_logs`` writes the rewrites that ``{logs}`` and
 ``{powers}`` stand for.
@@ -74,6 +74,11 @@ STRATEGIES: tuple[Strategy, ...] = (
         "{logs} unfold σ, softplus in *; rewrite ?exp_Ropp; field; bce_side",
         frozenset({EQUALITY}),
     ),
+    Strategy(  # σ(u/T) against σ(−u/T), σ(b + u) against σ(−b − u)
+        "exponentials of equal or opposite arguments as one atom, field",
+        "unfold σ, softplus in *; bce_exps; rewrite ?exp_Ropp; field; bce_side",
+        frozenset({EQUALITY}),
+    ),
     Strategy(
         "real powers in one basis, auto_derive, field",
         "{powers} unfold σ, softplus in *; auto_derive; [bce_side | rewrite ?exp_Ropp; field; "
@@ -113,6 +118,12 @@ STRATEGIES: tuple[Strategy, ...] = (
         "unfold σ, softplus, Rminus, Rdiv in *; auto_derive; "
         "[bce_side | unfold Rminus, Rdiv in *; "
         "rewrite ?Ropp_plus_distr, ?Ropp_involutive, ?exp_plus, ?exp_Ropp; field; bce_side]",
+        frozenset({DERIVATIVE}),
+    ),
+    Strategy(
+        "auto_derive, exponentials of equal or opposite arguments as one atom, field",
+        "unfold σ, softplus in *; auto_derive; [bce_side | bce_exps; rewrite ?exp_Ropp; field; "
+        "bce_side]",
         frozenset({DERIVATIVE}),
     ),
     Strategy(
