@@ -9,6 +9,8 @@ is 0 at z = 40, where the truth is 4.2e-18): the tolerance model must let those 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -188,3 +190,30 @@ def test_assert_gradient_matches_raises_with_a_readable_report():
         assert_gradient_matches(_bce, lambda u, p: p - s(u), BCE_DOMAINS, "u", 2_000)
     message = str(caught.value)
     assert "grad does not match" in message and "jax.grad" in message and "fail" in message
+
+
+FAILING_TEST = '''
+import jax.numpy as jnp
+from bce_check import domains
+from bce_check.testing import assert_gradient_matches
+
+
+def test_wrong_gradient():
+    f = lambda u: jnp.logaddexp(0.0, u)
+    assert_gradient_matches(f, lambda u: -f(u), {"u": domains.interval(-5, 5)}, "u", 500)
+'''
+
+
+def test_pytest_shows_the_report_not_the_helper(tmp_path):
+    (tmp_path / "test_wrong.py").write_text(FAILING_TEST)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider", "-q",
+         str(tmp_path / "test_wrong.py")],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    out = done.stdout
+    assert done.returncode == 1, out
+    assert "grad does not match the derivative of f" in out
+    assert "reference" in out and "max error" in out and "jax.grad" in out  # the table
+    assert "Sampler(" not in out
+    assert "report = check_gradient(" not in out and "raise AssertionError" not in out
