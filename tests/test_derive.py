@@ -387,3 +387,22 @@ def test_cli_derive_deriv_is_checked_with_the_same_verdict(name, tmp_path, capsy
     assert checked["verdict"] == derived["verdict"] == "proved"
     assert [s["verdict"] for s in checked["steps"]] == [s["verdict"] for s in derived["steps"]]
     assert main(["check", str(path)]) == main(args) == 0  # the same exit code as text
+
+
+POLY_1 = "-p·log(σ(u)) - (1 - p)·log(1 - σ(u)) + ε·(1 - (p·σ(u) + (1 - p)·σ(-u)))"
+
+
+def test_poly_1_collects_in_sigma_u_sigma_minus_u():
+    derivation = derive(POLY_1, "u", ["p in [0, 1]", "ε >= 0"], limits=None)
+    last = derivation.steps[-1]
+    assert last.rule == "collect in σ(u)σ(−u)"
+    assert text(last.expr) == "σ(u) - ε·(-1 + 2·p)·σ(u)·σ(-u) - p"
+    assert derivation.proof.verdict == "proved"
+
+
+def test_the_asymmetric_loss_writes_sigma_of_minus_u():
+    derivation = derive("-σ(u)^4·log(1 - σ(u))", "u", limits=None)
+    assert [s.rule for s in derivation.steps][-1] == "collect in σ(u)σ(−u)"
+    assert text(derivation.closed_forms[0].rhs) == "σ(u)^5 + 4·σ(u)^4·σ(-u)·softplus(u)"
+    assert text(derivation.steps[-2].expr) == "σ(u)^5 + σ(u)^4·(4 - 4·σ(u))·softplus(u)"
+    assert derivation.proof.verdict == "proved"
