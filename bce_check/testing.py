@@ -24,7 +24,9 @@ def assert_gradient_matches(
     Same arguments as :func:`bce_check.check_gradient` (fewer samples by default, to keep
     a test suite quick); returns the report when everything holds.  An inconclusive
     check (no reference compared enough points) raises too: it proves nothing.
+    ``__tracebackhide__``: pytest shows the report, not this helper's source or arguments.
     """
+    __tracebackhide__ = True
     report = check_gradient(f, grad, domains, wrt, samples, seed, dtype, **options)
     if report.ok:
         return report
@@ -39,7 +41,8 @@ def assert_autodiff_matches(f: Callable, domains: Mapping[str, Sampler], **optio
     """Run ``check_autodiff`` and raise AssertionError, its message the report, unless it passes.
 
     Same keyword arguments as :func:`bce_check.check_autodiff` (wrt, order, modes, samples,
-    seed, dtype, oracle_points); returns the report when every mode holds.
+    seed, dtype, oracle_points); returns the report when every mode holds.  Hidden from
+    pytest's traceback (``__tracebackhide__``), as ``assert_gradient_matches``.
     """
     __tracebackhide__ = True
     report = check_autodiff(f, domains, **options)

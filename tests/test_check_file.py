@@ -135,3 +135,30 @@ def test_cli_check_verifies_a_constant_closed_form(tmp_path, capsys):
     path.write_text("L(u) = 2·u\nL'(u) = 2\n")  # emitted as `return 2`: an int for the harness
     assert main(["check", str(path), "--verify", "--samples", "300"]) == 0
     assert "verdict: pass" in capsys.readouterr().out
+
+
+MANY = """\
+name: many
+where: a in [0, 1]
+where: b in [0, 1]
+where: c in [0, 1]
+where: d in [0, 1]
+where: f in [0, 1]
+where: g in [0, 1]
+where: h in [0, 1]
+L(u) = a·b·c·d·f·g·h·u^2 - u                                [definition]
+L'(u) = 2·a·b·c·d·f·g·h·u - 1                               [differentiate]
+"""
+
+
+def test_cli_check_verify_table_fits_120_columns_unless_wide(tmp_path, capsys):
+    path = tmp_path / "many.deriv"
+    path.write_text(MANY)
+    args = ["check", str(path), "--verify", "--samples", "500"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    table = lines[next(i for i, line in enumerate(lines) if line.lstrip().startswith("reference")):]
+    assert max(len(line) for line in table) <= 120 and "verdict: pass" in table[-2]
+    assert main([*args, "--wide"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "jax.grad" in line)
+    assert all(f"{s}=" in row for s in "uabcdfgh") and "…" not in row and len(row) > 120

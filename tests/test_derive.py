@@ -333,3 +333,76 @@ def test_a_one_value_set_is_sampled(capsys):
 def test_the_kink_note_is_kept_only_where_the_derivative_jumps(loss, noted):
     # |u|^1.5 is differentiable at 0: its note was too cautious
     assert bool(derive(loss, wrt="u", limits=None).notes) == noted
+
+
+# eight parameters: the worst inputs' row is wider than 120 columns unless cut; |u − b| a note
+# (b in [1, 2]: the sampler draws u = 0 and b = 0 exactly, where jax.grad's |x|'(0) = 1)
+MANY = "a·abs(u - b) + c·d·f·g·h·k·u^2"
+MANY_WHERE = [f"--where={s} in [{int(s == 'b')}, {1 + (s == 'b')}]" for s in "abcdfghk"]
+
+
+def _table(out: str) -> list[str]:
+    lines = out.splitlines()
+    return lines[next(i for i, line in enumerate(lines) if line.lstrip().startswith("reference")):]
+
+
+def test_cli_verify_table_fits_120_columns_and_wide_prints_it_all(capsys):
+    args = ["derive", MANY, "--wrt", "u", *MANY_WHERE, "--verify", "--samples", "500"]
+    assert main(args) == 0
+    narrow = _table(capsys.readouterr().out)
+    assert max(len(line) for line in narrow) <= 120
+    assert any(line.startswith("note: derived: |b - u| has no derivative") for line in narrow)
+    assert main([*args, "--wide"]) == 0
+    wide = _table(capsys.readouterr().out)
+    row = next(line for line in wide if line.lstrip().startswith("jax.grad"))
+    assert all(f"{s}=" in row for s in "uabcdfghk") and "…" not in row and len(row) > 120
+    note = next(line for line in wide if line.startswith("note: derived:"))
+    assert note.endswith("and 0 at b - u = 0")  # one line, unwrapped
+
+
+def test_cli_json_verify_puts_the_report_under_verify(capsys):
+    args = ["derive", "e^u - y·u", "--wrt", "u", "--where", "y >= 0", "--format", "json"]
+    assert main([*args, "--verify", "--samples", "2000"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["closed_form"]["text"] == "L'(u) = e^u - y" and out["verdict"] == "proved"
+    assert out["verify"]["verdict"] == "pass"
+    assert {r["reference"] for r in out["verify"]["results"]} >= {"jax.grad", "complex-step"}
+    assert "verdict: pass" not in captured.err  # the report is in the JSON, not beside it
+    assert main(args) == 0
+    assert "verify" not in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("name", ["focal", "pos_weight"])
+def test_cli_derive_deriv_is_checked_with_the_same_verdict(name, tmp_path, capsys):
+    loss, where = EXAMPLES[name]
+    args = ["derive", loss, "--wrt", "u", *(f"--where={w}" for w in where)]
+    assert main([*args, "--format", "json"]) == 0
+    derived = json.loads(capsys.readouterr().out)
+    assert main([*args, "--format", "deriv"]) == 0
+    path = tmp_path / f"{name}.deriv"
+    path.write_text(capsys.readouterr().out)
+    assert main(["check", str(path), "--format", "json"]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["verdict"] == derived["verdict"] == "proved"
+    assert [s["verdict"] for s in checked["steps"]] == [s["verdict"] for s in derived["steps"]]
+    assert main(["check", str(path)]) == main(args) == 0  # the same exit code as text
+
+
+POLY_1 = "-p·log(σ(u)) - (1 - p)·log(1 - σ(u)) + ε·(1 - (p·σ(u) + (1 - p)·σ(-u)))"
+
+
+def test_poly_1_collects_in_sigma_u_sigma_minus_u():
+    derivation = derive(POLY_1, "u", ["p in [0, 1]", "ε >= 0"], limits=None)
+    last = derivation.steps[-1]
+    assert last.rule == "collect in σ(u)σ(−u)"
+    assert text(last.expr) == "σ(u) - ε·(-1 + 2·p)·σ(u)·σ(-u) - p"
+    assert derivation.proof.verdict == "proved"
+
+
+def test_the_asymmetric_loss_writes_sigma_of_minus_u():
+    derivation = derive("-σ(u)^4·log(1 - σ(u))", "u", limits=None)
+    assert [s.rule for s in derivation.steps][-1] == "collect in σ(u)σ(−u)"
+    assert text(derivation.closed_forms[0].rhs) == "σ(u)^5 + 4·σ(u)^4·σ(-u)·softplus(u)"
+    assert text(derivation.steps[-2].expr) == "σ(u)^5 + σ(u)^4·(4 - 4·σ(u))·softplus(u)"
+    assert derivation.proof.verdict == "proved"

@@ -9,6 +9,8 @@ is 0 at z = 40, where the truth is 4.2e-18): the tolerance model must let those 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -188,3 +190,53 @@ def test_assert_gradient_matches_raises_with_a_readable_report():
         assert_gradient_matches(_bce, lambda u, p: p - s(u), BCE_DOMAINS, "u", 2_000)
     message = str(caught.value)
     assert "grad does not match" in message and "jax.grad" in message and "fail" in message
+
+
+FAILING_TESTS = {  # a tiny failing test per helper, for pytest to report
+    "assert_gradient_matches": """
+import jax.numpy as jnp
+from bce_check import domains
+from bce_check.testing import assert_gradient_matches
+
+
+def test_wrong_gradient():
+    f = lambda u: jnp.logaddexp(0.0, u)
+    assert_gradient_matches(f, lambda u: -f(u), {"u": domains.interval(-5, 5)}, "u", 500)
+""",
+    "assert_autodiff_matches": """
+import jax, jax.numpy as jnp
+from bce_check import domains
+from bce_check.testing import assert_autodiff_matches
+
+
+@jax.custom_jvp
+def softplus(x):
+    return jnp.logaddexp(x, 0.0)
+
+
+@softplus.defjvp
+def _jvp(primals, tangents):  # wrong everywhere: -σ(x)
+    (x,), (t,) = primals, tangents
+    return softplus(x), -jax.nn.sigmoid(x) * t
+
+
+def test_wrong_derivative():
+    assert_autodiff_matches(softplus, {"x": domains.interval(-5, 5)}, samples=500)
+""",
+}
+
+
+@pytest.mark.parametrize("helper", sorted(FAILING_TESTS))
+def test_pytest_shows_the_report_not_the_helper(helper, tmp_path):
+    (tmp_path / "test_wrong.py").write_text(FAILING_TESTS[helper])
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider", "-q",
+         str(tmp_path / "test_wrong.py")],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    out = done.stdout
+    assert done.returncode == 1, out
+    assert "does not match" in out
+    assert "reference" in out and "max error" in out and "verdict: fail" in out  # the table
+    assert "Sampler(" not in out
+    assert "report = check_" not in out and "raise AssertionError" not in out

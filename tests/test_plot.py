@@ -166,3 +166,32 @@ def test_prove_does_not_import_matplotlib():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+EXAMPLES = __import__("pathlib").Path(__file__).parent.parent / "examples"
+POS_WEIGHT = ["--expr", "-w·p·log(σ(u)) - (1 - p)·log(1 - σ(u))", "--wrt", "u",
+              "--where", "p in [0, 1]", "--where", "w > 0"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "source", [["--file", str(EXAMPLES / "focal.deriv")], POS_WEIGHT], ids=["file", "expr"]
+)
+def test_plot_draws_a_derivation_file_or_an_expression(source, tmp_path, capsys):
+    out = tmp_path / "own.png"
+    assert main(["plot", *source, "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize(
+    ("argv", "part"),
+    [
+        (["plot", "--expr", "u^2"], "--wrt"),  # --expr without --wrt
+        (["plot", "bce_logit_gradient", "--expr", "u^2", "--wrt", "u"], "one of NAME"),
+        (["plot", "--expr", "u^2 +", "--wrt", "u"], "unexpected end of input"),
+        (["plot", "--file", "no-such.deriv"], "cannot read"),
+    ],
+)
+def test_plot_of_bad_input_exits_2(argv, part, tmp_path, capsys):
+    assert main([*argv, "-o", str(tmp_path / "x.png")]) == 2
+    assert part in capsys.readouterr().err and not (tmp_path / "x.png").exists()

@@ -23,6 +23,7 @@ from bce_check.cli._options import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     oracle_options,
+    read_text,
     sampling_options,
     use_compilation_cache,
 )
@@ -175,23 +176,47 @@ def emit(name: str, target: str, output: str | None) -> int:
     return EXIT_OK
 
 
+def _to_plot(name: str | None, file: str | None, expr: str | None, wrt, where) -> str | Derivation:
+    """What ``plot`` draws: NAME, or the Derivation of --file F or --expr E --wrt V."""
+    given = [o for o, v in (("NAME", name), ("--file", file), ("--expr", expr)) if v is not None]
+    if len(given) != 1:
+        raise click.UsageError(
+            f"give one of NAME, --file F or --expr E --wrt V (got {', '.join(given) or 'none'}); "
+            f"known names: {', '.join(derivations.names())}"
+        )
+    if (expr is None) != (wrt is None) or (where and expr is None):
+        raise click.UsageError("--wrt and --where go with --expr (--expr E --wrt V --where …)")
+    if file is not None:
+        return derivations.load(read_text(file))
+    if expr is not None:
+        return derivations.derive(expr, wrt=wrt, where=list(where))
+    return name
+
+
 @cli.command("plot")
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--file", type=click.Path(dir_okay=False), help="A derivation file to draw.")
+@click.option("--expr", help="A loss of your own to derive and draw (with --wrt, --where).")
+@click.option("--wrt", help="With --expr: the variable to differentiate by.")
+@click.option("--where", multiple=True, help="With --expr: a domain, 'p in [0, 1]', 'γ >= 0', …")
 @click.option(
     "-o",
     "--output",
     type=click.Path(),
     help="Write the figure to FILE (default: NAME.png in the current directory).",
 )
-def plot_(name: str, output: str | None) -> int:
+def plot_(name, file, expr, wrt, where, output: str | None) -> int:
     """Draw a derivation's closed form and its error against the references, in one figure.
 
+    NAME from the catalogue, --file F (a derivation file) or --expr E --wrt V (as derive).
     Scalar arguments: the function, the closed form and its error across the sampled
     range; vector or matrix arguments: the error against each reference per sampled
     instance, over the tolerance.  Needs matplotlib: pip install 'bce-check[plot]'."""
     from bce_check.render.plot import plot
 
-    click.echo(plot(name, output or f"{name}.png"))
+    drawn = _to_plot(name, file, expr, wrt, where)
+    stem = drawn if isinstance(drawn, str) else drawn.name
+    click.echo(plot(drawn, output or f"{stem}.png"))
     return EXIT_OK
 
 

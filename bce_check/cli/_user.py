@@ -10,6 +10,7 @@ verification failed, 2 bad input.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from bce_check.cli._options import (
 )
 
 _REAL_PART = re.compile(r"\((-?[0-9.]+(?:e[-+]?[0-9]+)?) \+ 0\.0j\)")
-FORMATS = ["text", "markdown", "latex", "json"]
+FORMATS = ["text", "markdown", "latex", "json", "deriv"]  # deriv: a file `check` reads
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,11 @@ class _MathCommand(click.Command):
 
 
 def _verify_options(function):
+    function = click.option(
+        "--wide",
+        is_flag=True,
+        help="--verify's table: every value of the worst inputs, notes unwrapped (> 120 columns).",
+    )(function)
     function = sampling_options("Random points for --verify.")(function)
     return click.option("--verify", is_flag=True, help="Check the emitted code numerically.")(
         function
@@ -126,32 +132,62 @@ def _run(job, *args, time_limit: float, memory_limit: int) -> Outcome:
     return run_limited(job, *args, limits=Limits(time_limit, memory_limit))
 
 
-def _report(outcome: Outcome, fmt, target, output, verify, samples, seed, dtype) -> int:
-    """Print (or write) what the worker made, run --verify here, and pick the exit code."""
+def _report(outcome: Outcome, fmt, target, output, verify, sampling) -> int:
+    """Print (or write) what the worker made, run --verify here, and pick the exit code.
+
+    ``--format json --verify`` prints one JSON object: the derivation's, with the verify
+    report's under ``"verify"`` (null when the proof failed and nothing was verified).
+    """
+    merged = fmt == "json" and verify and not (target and output is None)
     if target and output is None and outcome.source is not None:
         click.echo(outcome.source, nl=False)
         click.echo(f"bce-check: {outcome.verdict}", err=True)
-    else:
+    elif not merged:
         click.echo(outcome.rendered)
     if outcome.wrong:
         click.echo(f"bce-check: {outcome.wrong}", err=fmt == "json" or bool(target))
+    report = _verified(outcome, target, output, verify, sampling)
+    if merged:
+        data = json.loads(outcome.rendered)
+        data["verify"] = None if report is None else report.to_dict()
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    elif report is not None:
+        from bce_check.report import table
+
+        aside = fmt == "json" or bool(target and output is None)  # stdout holds the rest
+        click.echo(table(report, wide=sampling.wide), err=aside)
+    if not outcome.ok:
+        return EXIT_FAILED
+    return EXIT_OK if report is None or report.ok else EXIT_FAILED
+
+
+def _verified(outcome: Outcome, target, output, verify, sampling):
+    """Write --emit -o FILE and run --verify, when the proof holds: the report, or None."""
     if not outcome.ok:
         if target:
             click.echo("bce-check: the proof failed; nothing emitted", err=True)
-        return EXIT_FAILED
+        return None
     if target and output is not None:
         from bce_check.emit import Emitted, write
 
         write(Emitted("", target, (), outcome.source, ()), output)
         click.echo(f"wrote {output} ({target})", err=True)
     if not verify:
-        return EXIT_OK
+        return None
     from bce_check.verify import run_user
 
     use_compilation_cache()
-    report = run_user(outcome.code, samples, seed, dtype)
-    click.echo(str(report), err=fmt == "json" or bool(target and output is None))
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return run_user(outcome.code, sampling.samples, sampling.seed, sampling.dtype)
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """--samples, --seed, --dtype of --verify, and --wide for its table."""
+
+    samples: int
+    seed: int
+    dtype: str
+    wide: bool
 
 
 @click.command("derive", cls=_MathCommand)
@@ -176,6 +212,7 @@ def derive_command(
     samples,
     seed,
     dtype,
+    wide,
     time_limit,
     memory_limit,
 ) -> int:
@@ -192,7 +229,7 @@ def derive_command(
         time_limit=time_limit,
         memory_limit=memory_limit,
     )
-    return _report(outcome, fmt, target, output, verify, samples, seed, dtype)
+    return _report(outcome, fmt, target, output, verify, Sampling(samples, seed, dtype, wide))
 
 
 @click.command("check")
@@ -203,14 +240,14 @@ def derive_command(
 @_verify_options
 @limits_options
 def check_command(
-    file, fmt, target, output, verify, samples, seed, dtype, time_limit, memory_limit
+    file, fmt, target, output, verify, samples, seed, dtype, wide, time_limit, memory_limit
 ) -> int:
     """Check a derivation written by hand (FILE, or - for stdin), naming its first wrong line."""
     text = read_text(file)
     outcome = _run(
         check_job, text, file, fmt, target, verify, time_limit=time_limit, memory_limit=memory_limit
     )
-    return _report(outcome, fmt, target, output, verify, samples, seed, dtype)
+    return _report(outcome, fmt, target, output, verify, Sampling(samples, seed, dtype, wide))
 
 
 __all__ = ["check_command", "derive_command"]

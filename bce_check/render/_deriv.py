@@ -15,10 +15,23 @@ from __future__ import annotations
 from sympy import Derivative, Subs
 
 from bce_check import domains
-from bce_check.printing.notation import text
+from bce_check.printing.notation import TextPrinter
 from derivations import BceCheckError, Derivation, DomainError, Step
 
 COLUMN = 60  # where the rule starts, unless the equation is longer
+
+
+class FilePrinter(TextPrinter):
+    """The text notation, as the parser reads it back: |x| is written abs(x), since the
+    parser's grammar has no bars (``derivations.text``)."""
+
+    def _print_Abs(self, expr) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+
+def text(expr) -> str:
+    """One expression as a derivation file writes it."""
+    return FilePrinter().doprint(expr)
 
 
 def _where(symbol, domain) -> str | None:

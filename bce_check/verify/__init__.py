@@ -18,6 +18,7 @@ from ._exhaustive import points as exhaustive_points
 from ._exhaustive import verify_exhaustive
 from ._user import Code, verify_derivation
 from ._user import code as user_code
+from ._user import problem as user_problem
 from ._user import run as run_user
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "shape",
     "sweep_for",
     "user_code",
+    "user_problem",
     "verify",
     "verify_derivation",
     "verify_exhaustive",

@@ -8,6 +8,7 @@ engine (``_proof.check``):
 3. ``     = <stable form>``   if one exists                   [stable form: log σ(x) = …]
 4. ``L'(u) = <d/du of the line before>``                      [differentiate: the rules used]
 5. ``      = <the shortest form, σ where σ appears>``         [simplify: σ(−x) = 1 − σ(x), collect]
+6. ``      = <σ(−u) for 1 − σ(u), σ(u)·σ(−u) collected>``    [collect in σ(u)σ(−u)]
 
 and the closed form, the last line, is checked against ``sympy.diff`` of the definition.
 The derivative of line 4 is computed with σ' = σ(1 − σ) and softplus' = σ; the checker
@@ -45,6 +46,7 @@ from derivations.errors import DomainError, ExpressionError
 from derivations.functions import sigmoid
 from derivations.proof import ClosedForm, Derivation, Step
 from derivations.text import check_names, domains_from, parse, shapes_from
+from derivations.user._collect import collect_reflected, collected_rule
 from derivations.user._limits import Limits, run_limited
 from derivations.user._real import check_real
 from derivations.user._recognise import recognise, reflect, rules_used, shortest, stable
@@ -171,6 +173,9 @@ def build(
     closed = reflect(shortest(derivative))
     if closed != derivative:
         steps.append(Step(_ordered(closed, u), rule=f"simplify: {_simplified(derivative, closed)}"))
+    collected = collect_reflected(closed)
+    if collected != closed:
+        steps.append(Step(_ordered(collected, u), rule=collected_rule(collected)))
     return Derivation(
         name=name,
         title=title or f"L'({u}) for L({u}) = {text.strip()}",

@@ -47,28 +47,53 @@ class MissingMatplotlib(BceCheckError):
 
 
 @_float64
-def plot(name: str, path: str | Path) -> Path:
-    """Draw the figure for derivation ``name`` and write it to ``path``.
+def plot(name: str | Derivation, path: str | Path) -> Path:
+    """Draw the figure for derivation ``name`` (or a Derivation) and write it to ``path``.
 
-    The format follows the suffix (PNG when there is none).  Raises UnknownDerivation,
-    DomainError (an argument domain the plot has no values for), MissingMatplotlib, or
-    BceCheckError (an unwritable path, an unknown image format).  Returns the path.
+    A Derivation of one's own (``derivations.load``, ``derivations.derive``) is drawn as
+    a catalogue one of scalar arguments is.  The format follows the suffix (PNG when
+    there is none).  Raises UnknownDerivation, DomainError (an argument domain the plot
+    has no values for), MissingMatplotlib, or BceCheckError (an unwritable path, an
+    unknown image format, a proof that failed).  Returns the path.
     """
-    derivation = derivations.get(name)
+    derivation = name if isinstance(name, Derivation) else derivations.get(name)
     path = Path(path)
     _require_writable(path)
     require_matplotlib()
     image_format = _format(path)
-    if is_scalar(derivation):
+    if isinstance(name, Derivation):
+        figure = _draw_own(derivation)
+    elif is_scalar(derivation):
         from bce_check.render.plot._scalar import draw
+
+        figure = draw(derivation, new_figure)
     else:
         from bce_check.render.plot._instances import draw
-    figure = draw(derivation, new_figure)
+
+        figure = draw(derivation, new_figure)
     try:
         figure.savefig(path, format=image_format)
     except OSError as error:
         raise BceCheckError(f"cannot write {path}: {error.strerror}") from error
     return path
+
+
+def _draw_own(derivation: Derivation) -> Any:
+    """The scalar figure of a derivation outside the catalogue, on its own Problem."""
+    from bce_check.render.plot._scalar import draw
+    from bce_check.verify import user_code, user_problem
+
+    if not is_scalar(derivation):
+        raise BceCheckError(
+            f"plot draws a derivation of your own when its arguments are scalars; "
+            f"{derivation.name} has vector or matrix arguments"
+        )
+    if not derivation.proof.ok:
+        raise BceCheckError(
+            f"{derivation.name}: the proof failed ({derivation.proof.verdict}); nothing to draw "
+            "(see: bce-check check or derive)"
+        )
+    return draw(derivation, new_figure, user_problem(user_code(derivation)))
 
 
 def is_scalar(derivation: Derivation) -> bool:

@@ -33,6 +33,8 @@ LEVELS = {  # the values of a non-plotted argument, one curve each, by its domai
     Interval(0, 1): (0.1, 0.5, 0.9),  # soft labels: near either end and the middle
     FiniteSet(0, 1): (0.0, 1.0),  # hard labels
     S.Reals: (-2.0, 0.0, 2.0),  # a real parameter: either sign and zero
+    Interval(0, S.Infinity): (0.0, 1.0, 2.0),  # γ >= 0: the end and two sizes past it
+    Interval.open(0, S.Infinity): (0.5, 1.0, 2.0),  # w > 0: below, at and above 1
 }
 EPS = float(np.finfo(np.float64).eps)
 FLOOR = 1e-3  # an error of exactly 0 is drawn at FLOOR·ε, below any rounding error
@@ -48,8 +50,11 @@ class Curve:
     error: np.ndarray  # inf where the closed form is not finite, nan where r is not
 
 
-def draw(derivation: Derivation, new_figure: Callable) -> Any:
+def draw(derivation: Derivation, new_figure: Callable, problem: Problem | None = None) -> Any:
     """The figure for ``derivation`` (all of its arguments scalars).
+
+    ``problem``: the harness's Problem of its closed form (default: the catalogue's, by
+    name; a user's derivation brings its own, ``bce_check.verify.user_problem``).
 
     The function and closed-form panels show the variable within ±LINEAR on a linear
     axis (σ's S shape, a loss's minima); the error panel shows the whole sampled range.
@@ -57,7 +62,7 @@ def draw(derivation: Derivation, new_figure: Callable) -> Any:
     from bce_check.printing.notation import text
     from bce_check.verify import problem as problem_for
 
-    problem = problem_for(derivation.name)
+    problem = problem or problem_for(derivation.name)
     x, two_signed = axes.grid(axes.extent(dict(problem.samplers)[problem.wrt]))
     curves = _evaluate(problem, x, _settings(derivation, problem.wrt))
     figure = new_figure(8.0, 9.0 if problem.order else 6.5)
