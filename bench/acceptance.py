@@ -5,7 +5,10 @@ Run:  python bench/acceptance.py [--samples 10000] [--seeds 10]
 Every case of tests/acceptance_cases.py (the catalogue and common losses), every right
 and wrong form, on each seed in float64 and float32, with more samples than the test
 suite uses.  Prints the counts (cases × forms × seeds × dtypes) and lists any false
-verdict.  Target (issue 8): 0 right rejected, 0 wrong accepted.
+verdict.  Target (issue 8): 0 right rejected, 0 wrong accepted.  ``--oracle-points N`` sets the
+oracle's budget for every case (default: the checker's, and on for the cases only the
+truth settles: kinks, magnitudes, naive jax.nn losses, the generalized cross-entropy).
+Prints the seconds per check too.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from acceptance_cases import CASES, PAIRS
+from acceptance_cases import CASES, ORACLE_CASES, ORACLE_PAIRS, PAIRS
 
 
 def main() -> None:
@@ -32,7 +35,7 @@ def main() -> None:
     counts = dict.fromkeys(kinds, 0)
     false = []
     started = time.perf_counter()
-    for case in CASES:
+    for case in (*CASES, *ORACLE_CASES):
         for dtype in ("float64", "float32"):
             for seed in range(args.seeds):
                 for kind, forms in (("right", case.right), ("wrong", case.wrong)):
@@ -43,11 +46,14 @@ def main() -> None:
                         if ok != (kind == "right"):
                             false.append(f"{case.name}, {kind} form '{form}', {dtype}, seed {seed}")
     seconds = time.perf_counter() - started
-    forms = sum(len(c.right) + len(c.wrong) for c in CASES)
+    forms = sum(len(c.right) + len(c.wrong) for c in (*CASES, *ORACLE_CASES))
     print(
-        f"acceptance set: {len(CASES)} cases, {PAIRS} right/wrong pairs ({forms} forms), "
+        f"acceptance set: {len(CASES)} + {len(ORACLE_CASES)} cases (the oracle on for the "
+        f"{len(ORACLE_CASES)}), {PAIRS} + {ORACLE_PAIRS} right/wrong pairs ({forms} forms), "
         f"{args.seeds} seeds, float64 and float32, {args.samples:,} samples per check"
     )
+    checks = sum(counts.values())
+    print(f"  {checks:,} checks in {seconds:.0f} s ({seconds / max(checks, 1):.2f} s per check)")
     width = max(len(k) for k in counts)
     for key, value in counts.items():
         print(f"  {key:<{width}}  {value:>6,}")

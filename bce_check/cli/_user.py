@@ -20,6 +20,7 @@ from bce_check.cli._options import (
     EXIT_FAILED,
     EXIT_OK,
     limits_options,
+    oracle_options,
     read_text,
     sampling_options,
     use_compilation_cache,
@@ -120,7 +121,7 @@ def _verify_options(function):
         is_flag=True,
         help="--verify's table: every value of the worst inputs, notes unwrapped (> 120 columns).",
     )(function)
-    function = sampling_options("Random points for --verify.")(function)
+    function = oracle_options(sampling_options("Random points for --verify.")(function))
     return click.option("--verify", is_flag=True, help="Check the emitted code numerically.")(
         function
     )
@@ -177,17 +178,20 @@ def _verified(outcome: Outcome, target, output, verify, sampling):
     from bce_check.verify import run_user
 
     use_compilation_cache()
-    return run_user(outcome.code, sampling.samples, sampling.seed, sampling.dtype)
+    return run_user(outcome.code, sampling.samples, sampling.seed, sampling.dtype,
+                    oracle_points=sampling.oracle_points, audit=sampling.audit)
 
 
 @dataclass(frozen=True)
 class Sampling:
-    """--samples, --seed, --dtype of --verify, and --wide for its table."""
+    """--samples, --seed, --dtype, --oracle-points, --audit of --verify; --wide for its table."""
 
     samples: int
     seed: int
     dtype: str
     wide: bool
+    oracle_points: int
+    audit: int
 
 
 @click.command("derive", cls=_MathCommand)
@@ -212,6 +216,8 @@ def derive_command(
     samples,
     seed,
     dtype,
+    oracle_points,
+    audit,
     wide,
     time_limit,
     memory_limit,
@@ -229,7 +235,8 @@ def derive_command(
         time_limit=time_limit,
         memory_limit=memory_limit,
     )
-    return _report(outcome, fmt, target, output, verify, Sampling(samples, seed, dtype, wide))
+    sampling = Sampling(samples, seed, dtype, wide, oracle_points, audit)
+    return _report(outcome, fmt, target, output, verify, sampling)
 
 
 @click.command("check")
@@ -240,14 +247,16 @@ def derive_command(
 @_verify_options
 @limits_options
 def check_command(
-    file, fmt, target, output, verify, samples, seed, dtype, wide, time_limit, memory_limit
+    file, fmt, target, output, verify, samples, seed, dtype, oracle_points, audit, wide,
+    time_limit, memory_limit,
 ) -> int:
     """Check a derivation written by hand (FILE, or - for stdin), naming its first wrong line."""
     text = read_text(file)
     outcome = _run(
         check_job, text, file, fmt, target, verify, time_limit=time_limit, memory_limit=memory_limit
     )
-    return _report(outcome, fmt, target, output, verify, Sampling(samples, seed, dtype, wide))
+    sampling = Sampling(samples, seed, dtype, wide, oracle_points, audit)
+    return _report(outcome, fmt, target, output, verify, sampling)
 
 
 __all__ = ["check_command", "derive_command"]
