@@ -232,7 +232,15 @@ def test_the_golden_file_ships_in_the_wheel_and_is_read_from_it(tmp_path: Path) 
     with zipfile.ZipFile(wheel) as archive:
         shipped = archive.read(GOLDEN_IN_WHEEL).decode("utf-8")
         archive.extractall(tmp_path / "installed")
+        in_wheel = set(archive.namelist())
     assert shipped == (ROOT / GOLDEN_IN_WHEEL).read_text(encoding="utf-8")
+    sources = {
+        p.relative_to(source).as_posix()
+        for package in ("derivations", "bce_check")
+        for p in (source / package).rglob("*.py")
+    }
+    assert "bce_check/render/plot/__init__.py" in sources  # a subpackage two deep
+    assert sources <= in_wheel, sorted(sources - in_wheel)  # packages.find: every subpackage
     where = tmp_path / "elsewhere"
     where.mkdir()
     environment = {**os.environ, "PYTHONPATH": str(tmp_path / "installed")}
