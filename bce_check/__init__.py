@@ -8,7 +8,9 @@ Public API::
     report.ok
 
 and ``bce_check.testing.assert_gradient_matches`` for pytest.  Importing this package
-does not import JAX; the numeric parts load it when first used.
+does not import JAX (the numeric parts load it when first used) and touches no IPython
+display formatter: in Jupyter, ``%load_ext bce_check`` lets a Derivation show its steps as
+mathematics.
 """
 
 from __future__ import annotations
@@ -17,10 +19,7 @@ from importlib import import_module
 from typing import Any
 
 from bce_check import domains
-from bce_check.render import register_ipython
 from derivations import BceCheckError, DomainError, ExpressionError, UnknownDerivation
-
-register_ipython()  # in Jupyter, a Derivation shows its steps as mathematics
 
 __all__ = [
     "BceCheckError",
@@ -32,6 +31,7 @@ __all__ = [
     "check_gradient",
     "domains",
     "emit",
+    "load_ipython_extension",
     "testing",
     "verify",
 ]
@@ -52,3 +52,10 @@ def __getattr__(name: str) -> Any:
     module, attribute = _LAZY[name]
     loaded = import_module(module)
     return loaded if attribute is None else getattr(loaded, attribute)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext bce_check``: a Derivation displays as Markdown with LaTeX steps."""
+    from bce_check.render import register_ipython
+
+    register_ipython(ipython)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from bce_check.check import check_autodiff, check_gradient
 from bce_check.domains import Sampler
-from bce_check.report import INCONCLUSIVE, Report
+from bce_check.report import Report, Verdict
 
 
 def assert_gradient_matches(
@@ -30,7 +30,7 @@ def assert_gradient_matches(
     report = check_gradient(f, grad, domains, wrt, samples, seed, dtype, **options)
     if report.ok:
         return report
-    if report.verdict == INCONCLUSIVE:
+    if report.verdict == Verdict.INCONCLUSIVE:
         why = ", ".join(f"{r.reference} ({r.note})" for r in report.results if r.note)
         raise AssertionError(f"the check is inconclusive: {why}\n\n{report}")
     failed = ", ".join(f"{r.reference} ({r.note})" for r in report.failures())

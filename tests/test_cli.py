@@ -16,7 +16,7 @@ from sympy import Symbol, exp
 
 import derivations
 from bce_check.cli import main
-from bce_check.report import PASS, SKIPPED, Report, Result
+from bce_check.report import Report, Result, Verdict
 from bce_check.report._table import markdown, table
 from derivations import Derivation, Step
 from derivations.functions import sigmoid
@@ -293,7 +293,7 @@ def _result(**changes) -> Result:
         max_error=1e-16,
         median_error=1e-17,
         worst_input={"z": 0.5},
-        verdict=PASS,
+        verdict=Verdict.PASS,
     )
     return Result(**{**fields, **changes})
 
@@ -323,7 +323,7 @@ def test_a_skipped_reference_shows_dashes_and_its_note():
         max_error=math.nan,
         median_error=math.nan,
         worst_input={},
-        verdict=SKIPPED,
+        verdict=Verdict.SKIPPED,
         note="f is not analytic",
     )
     text = table(Report((skipped,), 10))

@@ -20,6 +20,7 @@ import pytest
 from sympy import MatMul, MatrixSymbol, Transpose
 
 import derivations
+from bce_check.cli import main
 from bce_check.golden import (
     GOLDEN,
     UPDATE,
@@ -28,7 +29,6 @@ from bce_check.golden import (
     closed_forms,
     compare,
     emitted_name,
-    main,
     read,
     report,
     symbol_table,
@@ -180,14 +180,28 @@ def test_symbols_are_named_as_printed(catalogue: dict[str, Derivation]) -> None:
     assert "ŷ" in symbol_table(catalogue["bce_from_likelihood"])
 
 
-def test_the_golden_file_is_regenerated_only_on_request(tmp_path: Path) -> None:
+def test_the_golden_file_is_regenerated_only_on_request(tmp_path: Path, capsys) -> None:
     written = tmp_path / "closed_forms.txt"
-    assert main(["--write", "--path", str(written)]) == 0
+    assert main(["golden", "--write", "--path", str(written)]) == 0
+    assert capsys.readouterr().out == f"wrote {len(GOLDEN_LINES)} closed forms to {written}\n"
     lines = read(written)
     assert lines.keys() == GOLDEN_LINES.keys()
     assert written.read_text(encoding="utf-8").startswith("# Golden closed forms")
-    assert main(["--path", str(written)]) == 0  # a fresh file matches itself
+    assert main(["golden", "--path", str(written)]) == 0  # a fresh file matches itself
+    assert capsys.readouterr().out == "all match\n"
     assert GOLDEN.is_file()
+
+
+def test_a_changed_golden_line_exits_1_with_its_report(tmp_path: Path, capsys) -> None:
+    changed = tmp_path / "closed_forms.txt"
+    today = GOLDEN.read_text(encoding="utf-8")
+    line = f"bce_logit_gradient: {GOLDEN_LINES['bce_logit_gradient'].lhs} = "
+    assert f"{line}σ(u) - p\n" in today
+    changed.write_text(today.replace(f"{line}σ(u) - p\n", f"{line}p - σ(u)\n"), "utf-8")
+    assert main(["golden", "--path", str(changed)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("bce_logit_gradient: the closed form changed meaning")
+    assert out.endswith(f"1 closed form(s) differ from {changed}\n")
 
 
 def test_a_malformed_golden_line_is_refused(tmp_path: Path) -> None:
@@ -205,8 +219,9 @@ def test_a_repeated_golden_line_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_golden_file_exits_2_naming_it(tmp_path: Path, capsys) -> None:
-    assert main(["--path", str(tmp_path / "nowhere.txt")]) == 2
-    assert "nowhere.txt" in capsys.readouterr().err
+    assert main(["golden", "--path", str(tmp_path / "nowhere.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bce-check: error: ") and "nowhere.txt: No such file" in err
 
 
 ROOT = Path(__file__).parent.parent
@@ -215,8 +230,8 @@ GOLDEN_IN_WHEEL = "derivations/golden/closed_forms.txt"
 
 def test_the_golden_file_ships_in_the_wheel_and_is_read_from_it(tmp_path: Path) -> None:
     """Build the wheel (from a copy: the build writes build/ and *.egg-info next to the
-    sources), find the golden file in it, and run ``python -m bce_check.golden`` from
-    the unpacked wheel, outside any source checkout.
+    sources), find the golden file in it, and run ``python -m bce_check.golden`` (which
+    is ``bce-check golden``) from the unpacked wheel, outside any source checkout.
     """
     source = tmp_path / "source"
     source.mkdir()
@@ -232,12 +247,29 @@ def test_the_golden_file_ships_in_the_wheel_and_is_read_from_it(tmp_path: Path) 
     with zipfile.ZipFile(wheel) as archive:
         shipped = archive.read(GOLDEN_IN_WHEEL).decode("utf-8")
         archive.extractall(tmp_path / "installed")
+        in_wheel = set(archive.namelist())
     assert shipped == (ROOT / GOLDEN_IN_WHEEL).read_text(encoding="utf-8")
+    sources = {
+        p.relative_to(source).as_posix()
+        for package in ("derivations", "bce_check")
+        for p in (source / package).rglob("*.py")
+    }
+    assert "bce_check/render/plot/__init__.py" in sources  # a subpackage two deep
+    assert sources <= in_wheel, sorted(sources - in_wheel)  # packages.find: every subpackage
     where = tmp_path / "elsewhere"
     where.mkdir()
     environment = {**os.environ, "PYTHONPATH": str(tmp_path / "installed")}
+    where_from = subprocess.run(
+        [sys.executable, "-c", "import bce_check.golden as g; print(g.__file__)"],
+        cwd=where,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert where_from.stdout.startswith(str(tmp_path / "installed"))  # not the checkout
     run = subprocess.run(
-        [sys.executable, "-c", "import bce_check.golden as g; print(g.__file__); g.main([])"],
+        [sys.executable, "-m", "bce_check.golden"],
         cwd=where,
         env=environment,
         capture_output=True,
@@ -245,6 +277,4 @@ def test_the_golden_file_ships_in_the_wheel_and_is_read_from_it(tmp_path: Path) 
         timeout=300,
     )
     assert run.returncode == 0, run.stderr
-    first, *_, last = run.stdout.splitlines()
-    assert first.startswith(str(tmp_path / "installed"))  # not the editable checkout
-    assert last == "all match"
+    assert run.stdout.splitlines()[-1] == "all match"

@@ -56,3 +56,5 @@ def test_runs_top_to_bottom(path, tmp_path):
     client.execute()  # raises CellExecutionError on any error or failed assertion
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
+    # %load_ext bce_check in the first cell: each notebook shows a derivation as mathematics
+    assert [o for o in outputs if "text/markdown" in o.get("data", {})]

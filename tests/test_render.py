@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -132,3 +134,42 @@ def test_json_contract(catalogue):
 def test_unknown_format_is_a_clear_error(catalogue):
     with pytest.raises(BceCheckError, match="unknown format 'html'; allowed: text, markdown"):
         render.render([catalogue["sigmoid_derivative"]], "html", as_list=False)
+
+
+def _python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_importing_bce_check_touches_neither_ipython_nor_jax():
+    code = (
+        "import sys, bce_check\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('IPython', 'jax')))\n"
+    )
+    assert _python(code) == "[]"
+
+
+def test_importing_bce_check_inside_ipython_registers_no_formatter():
+    code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "import bce_check, derivations\n"
+        "shown, _ = shell.display_formatter.format(derivations.get('sigmoid_derivative'))\n"
+        "print(sorted(shown))\n"
+    )
+    assert _python(code) == "['text/plain']"
+
+
+def test_load_ext_lets_a_derivation_display_as_markdown():
+    code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "shell.run_line_magic('load_ext', 'bce_check')\n"
+        "import derivations\n"
+        "from bce_check import render\n"
+        "d = derivations.get('sigmoid_derivative')\n"
+        "shown, _ = shell.display_formatter.format(d)\n"
+        "print(shown['text/markdown'] == render.to_markdown(d))\n"
+    )
+    assert _python(code) == "True"

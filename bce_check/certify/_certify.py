@@ -50,7 +50,7 @@ USER_LIMITS = Limits()  # SymPy on a user's text: as `derive` and `check` (20 s,
 
 
 class Verdict(StrEnum):
-    """A lemma's or a certificate's outcome."""
+    """A lemma's verdict from coqc; what a certificate establishes is an ``Outcome``."""
 
     CERTIFIED = "certified"  # coqc accepted it
     REJECTED = "rejected"  # coqc did not (Coq's message is kept)

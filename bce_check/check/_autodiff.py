@@ -43,7 +43,7 @@ from bce_check.check._stages import candidate_bound_stage
 from bce_check.check._x64 import in_float64
 from bce_check.check.tolerance import ULP_BUDGET
 from bce_check.domains import Sampler
-from bce_check.report import FAIL, INCONCLUSIVE, PASS, SKIPPED, Report, Result
+from bce_check.report import Report, Result, Verdict
 from derivations import DomainError
 
 AUDIT = 256  # seeded random points the oracle judges whatever the screen says
@@ -172,7 +172,7 @@ def _judged(name: str, mode: str, dtype: str, args, chosen, disputed, c, truth, 
     at = int(np.argmax(np.where(bad, error, -1.0) if bad.any() else np.where(finite, error, -1.0)))
     worst = {n: _listed(a[chosen[at]]) for n, a in zip(names, args, strict=True)}
     worst |= {"candidate": _listed(c[at]), "truth": _listed(lo[at] / 2 + hi[at] / 2)}
-    verdict = FAIL if bad.any() else PASS if judged else INCONCLUSIVE
+    verdict = Verdict.FAIL if bad.any() else Verdict.PASS if judged else Verdict.INCONCLUSIVE
     note = (f"oracle judged {judged:,} of {samples:,} points ({disputed:,} worst by finite "
             f"differences, {len(chosen) - disputed:,} audited); {int(np.sum(bad)):,} failed, "
             f"{int(np.sum(unresolved)):,} unresolved, {int(np.sum(kink & finite)):,} at a "
@@ -202,7 +202,7 @@ def _vmapped(name: str, mode: str, fn: Callable, args: list[np.ndarray], dtype: 
     note = (f"jax.vmap({mode}) against {mode} point by point: {failed:,} of {len(per):,} "
             f"points differ by more than {VMAP_ULPS} ulp (max error in ulp)")
     return Result(name, "vmap", dtype, len(per), float(per[at]), float(np.median(per)), worst,
-                  FAIL if failed else PASS, note, len(per))  # fmt: skip
+                  Verdict.FAIL if failed else Verdict.PASS, note, len(per))  # fmt: skip
 
 
 def _one_argument(problem: Problem, index: int, modes, samples, seed, dtype, budget,
@@ -247,7 +247,7 @@ def _one_argument(problem: Problem, index: int, modes, samples, seed, dtype, bud
 def _unavailable(name: str, mode: str, dtype: str, samples: int, error: Exception) -> Result:
     """A mode JAX cannot compute for f (jacfwd of a custom_vjp function): skipped, and why."""
     why = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-    return Result(name, mode, dtype, 0, np.nan, np.nan, {}, SKIPPED,
+    return Result(name, mode, dtype, 0, np.nan, np.nan, {}, Verdict.SKIPPED,
                   f"JAX cannot compute {mode} for f: {why}", samples)  # fmt: skip
 
 

@@ -57,7 +57,7 @@ from bce_check.check.tolerance import (
     arbitrated,
 )
 from bce_check.domains import Sampler
-from bce_check.report import SKIPPED, Report, Result
+from bce_check.report import Report, Result, Verdict
 
 REFERENCES = ("jax.grad", "jax.jvp", "finite-difference", "complex-step")
 __all__ = ["CHUNK", "DTYPES", "FD_SAFETY", "MAX_SAMPLES", "ULP_BUDGET", "Problem"]
@@ -223,8 +223,11 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
         results.append(oracle_result(problem, dtype, verdicts))
     if analytic_f is None and problem.order != 0:
         results.append(
-            Result(problem.name, "complex-step", dtype, 0, np.nan, np.nan, {}, SKIPPED, skipped)
-        )
+            Result(
+                problem.name, "complex-step", dtype, 0, np.nan, np.nan, {}, Verdict.SKIPPED,
+                skipped,
+            )
+        )  # fmt: skip
     seconds = time.perf_counter() - started
     summary = {"name": problem.name, **summary}
     return Report(tuple(results), samples, seed, seconds, tuple(notes), (summary,))

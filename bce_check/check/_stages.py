@@ -18,15 +18,7 @@ import numpy as np
 from bce_check.check._references import reference_functions, reference_programs
 from bce_check.check._rounding import running_error
 from bce_check.check.tolerance import MIN_COMPARED, REFERENCE_DTYPE, compare, reference_verdict
-from bce_check.report import (
-    FAIL,
-    HIST_BINS,
-    HIST_LOW,
-    INCONCLUSIVE,
-    Result,
-    Verdict,
-    histogram_median,
-)
+from bce_check.report import HIST_BINS, HIST_LOW, Result, Verdict, histogram_median
 
 CHUNK = 1 << 17  # points per jitted call: bounded memory; measured fastest here (2^15..2^18)
 MIN_CHUNK = 1 << 10  # small runs use the next power of two above their size
@@ -260,16 +252,16 @@ class Totals:
         worst = {a: np.asarray(v).tolist() for a, v in zip(arguments, self.worst, strict=True)}
         median = histogram_median(self.hist) if self.count else np.nan
         maximum = self.max if self.count else np.nan
-        verdict = Verdict(reference_verdict(self.fails, self.count, self.sampled))
+        verdict = reference_verdict(self.fails, self.count, self.sampled)
         note = ""
-        if verdict == FAIL:
+        if verdict == Verdict.FAIL:
             note = f"{self.fails:,} points out of tolerance"
             if self.suspect and reference != "jax.grad":
                 note += (
                     f"; at {self.suspect:,} of them it disagrees with jax.grad too: "
                     "f may lose accuracy there, or a custom derivative rule in f is wrong"
                 )
-        elif verdict == INCONCLUSIVE:
+        elif verdict == Verdict.INCONCLUSIVE:
             note = (
                 f"compared {self.count:,} of {self.sampled:,} points: "
                 f"no finite value at the other {self.nonfinite:,} "

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from bce_check.check._judge import PER_REFERENCE
-from bce_check.report import FAIL, INCONCLUSIVE, PASS, SKIPPED, Result
+from bce_check.report import Result, Verdict
 
 
 def overruled(results: list[Result], totals: dict, verdicts) -> list[Result]:
@@ -25,10 +25,10 @@ def overruled(results: list[Result], totals: dict, verdicts) -> list[Result]:
         # first and a seeded sample of the rest, and the truth sided with c at each one: a
         # wrong c at 1 % of them would show in 512 with probability 1 − 0.99^512 > 99 %
         enough = judged == t.fails or judged >= PER_REFERENCE
-        if r.verdict == FAIL and judged and sided == judged and enough:
+        if r.verdict == Verdict.FAIL and judged and sided == judged and enough:
             r = replace(
                 r,
-                verdict=INCONCLUSIVE,
+                verdict=Verdict.INCONCLUSIVE,
                 note=(
                     f"{t.fails:,} points out of tolerance; the oracle (f's formula at high "
                     f"precision) judged {judged:,} of them and sided with the candidate at "
@@ -52,13 +52,13 @@ def oracle_result(problem, dtype: str, verdicts) -> Result:
                      + ", ".join(f"{k}={v!r}" for k, v in s["kink_example"].items()))
     if s["unresolved"]:
         parts.append(f"{s['unresolved']:,} unresolved at the precision cap")
-    worst, error, median, verdict = {}, np.nan, np.nan, PASS if judged else SKIPPED
+    worst, error, median, verdict = {}, np.nan, np.nan, Verdict.PASS if judged else Verdict.SKIPPED
     if verdicts.worst is not None:
         w = verdicts.worst
         worst, error, median = w["input"], w["error"], w["median"]
         at = f"candidate {w['candidate']!r}, truth {w['truth']!r} at the worst input"
         if w["failed"]:
-            verdict = FAIL
+            verdict = Verdict.FAIL
             parts.insert(0, f"{failed:,} points out of tolerance; {at}")
         else:
             parts.append(at)

@@ -84,7 +84,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from bce_check.report import FAIL, INCONCLUSIVE, PASS, Result
+from bce_check.report import Result, Verdict
 
 ULP_BUDGET = 16  # ε·(|r| + s) units two short, correct computations of the same value may differ
 FD_SAFETY = 2.0  # multiplies the finite-difference error estimate (Richardson is an estimate)
@@ -127,12 +127,12 @@ def fd_rounding(values, taken, eps, slope, reach):
     return ULP_BUDGET * (eps * terms + tiny) / (taken[0] - taken[1])
 
 
-def reference_verdict(fails: int, count: int, sampled: int) -> str:
-    """"fail" at any point out of tolerance; "inconclusive" when fewer than MIN_COMPARED
-    of the sampled points could be compared; "pass" otherwise."""
+def reference_verdict(fails: int, count: int, sampled: int) -> Verdict:
+    """fail at any point out of tolerance; inconclusive when fewer than MIN_COMPARED
+    of the sampled points could be compared; pass otherwise."""
     if fails:
-        return "fail"
-    return "inconclusive" if count < MIN_COMPARED * sampled else "pass"
+        return Verdict.FAIL
+    return Verdict.INCONCLUSIVE if count < MIN_COMPARED * sampled else Verdict.PASS
 
 
 def tolerance(r, s, eps, extra=0.0):
@@ -186,15 +186,15 @@ def arbitrated(results: list[Result], totals: dict, trusted: bool) -> list[Resul
     """
     by_name = {r.reference: r for r in results}
     anchor = by_name.get("jax.grad")
-    if not trusted or anchor is None or anchor.verdict != PASS:
+    if not trusted or anchor is None or anchor.verdict != Verdict.PASS:
         return results
     out = []
     for r in results:
         t = totals[r.reference]
-        if r.reference in NUMERIC and r.verdict == FAIL and t.fails == t.suspect:
+        if r.reference in NUMERIC and r.verdict == Verdict.FAIL and t.fails == t.suspect:
             r = replace(
                 r,
-                verdict=INCONCLUSIVE,
+                verdict=Verdict.INCONCLUSIVE,
                 note=(
                     f"{t.fails:,} points out of tolerance, at each of which it also "
                     "disagrees with jax.grad (JAX's own derivative of f, which agrees with "

@@ -17,6 +17,7 @@ import click
 import derivations
 from bce_check.cli._autodiff import autodiff_command
 from bce_check.cli._certify import certify
+from bce_check.cli._golden import golden_command
 from bce_check.cli._options import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -224,6 +225,7 @@ cli.add_command(derive_command)
 cli.add_command(check_command)
 cli.add_command(certify)
 cli.add_command(autodiff_command)
+cli.add_command(golden_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,7 +57,7 @@ def _finish(derivation, fmt: str, target: str | None, verify: bool) -> Outcome:
 
 def _first_wrong(derivation) -> str | None:
     from bce_check.printing.notation import text
-    from derivations import FileDerivation, first_wrong
+    from derivations import FAILED, FileDerivation, first_wrong
 
     if not isinstance(derivation, FileDerivation):
         return None
@@ -67,7 +67,7 @@ def _first_wrong(derivation) -> str | None:
         method = _REAL_PART.sub(r"\1", result.method)  # (-3.03 + 0.0j) is -3.03
         return f"line {line}: step {result.index} is wrong ({result.step.rule}): {method}"
     independent = derivation.proof.sympy_diff
-    if independent is not None and independent.verdict == "failed":
+    if independent is not None and independent.verdict == FAILED:
         closed = derivation.closed_forms[0]
         return (
             f"the closed form {text(closed.lhs)} = {text(closed.rhs)} disagrees with "

@@ -11,8 +11,8 @@ form such as σ(z)(1 − σ(z)) or σ(u) − p is shown as written.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sympy import Basic
 
@@ -242,15 +242,14 @@ def to_dict(derivation: Derivation) -> dict:
     return as_dict(view(derivation))
 
 
-def register_ipython() -> None:
+def register_ipython(shell: Any) -> None:
     """Let a Derivation display itself in Jupyter as Markdown with LaTeX steps.
 
-    Registered with IPython's display formatters (so that ``derivations`` itself stays
-    free of rendering code); called when ``bce_check`` is imported inside IPython.
+    Registered with ``shell``'s display formatters (so that ``derivations`` itself stays
+    free of rendering code); ``%load_ext bce_check`` calls it with the running shell.
+    Importing ``bce_check`` registers nothing.
     """
-    shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
-    if shell is not None:
-        shell.display_formatter.formatters["text/markdown"].for_type(Derivation, to_markdown)
+    shell.display_formatter.formatters["text/markdown"].for_type(Derivation, to_markdown)
 
 
 def render(derivations: Sequence[Derivation], fmt: str, as_list: bool) -> str:

@@ -6,26 +6,18 @@ from ._histogram import (
 )
 from ._histogram import median as histogram_median
 from ._report import (
-    FAIL,
-    INCONCLUSIVE,
-    PASS,
-    SKIPPED,
     Report,
     Result,
-    Verdict,
     oracle_summary,
 )
 from ._table import (
     table,
 )
+from ._verdict import Verdict
 
 __all__ = [
-    "FAIL",
     "HIST_BINS",
     "HIST_LOW",
-    "INCONCLUSIVE",
-    "PASS",
-    "SKIPPED",
     "Report",
     "Result",
     "Verdict",

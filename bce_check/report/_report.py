@@ -7,41 +7,13 @@ relative error, and below it an absolute error measured against s.
 
 from __future__ import annotations
 
-import enum
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._oracle import oracle_summary
-
-
-class Verdict(enum.StrEnum):
-    """A reference's verdict on a gradient; a str, so JSON and ``== "pass"`` stay as they were.
-
-    ``inconclusive``: the reference compared too few points to vouch for the gradient
-    (fewer than ``MIN_COMPARED`` of those sampled, ``bce_check.check.tolerance``: it was
-    not finite, or finite differences were outside their Taylor regime, at the others).
-    """
-
-    PASS = "pass"
-    FAIL = "fail"
-    SKIPPED = "skipped"
-    INCONCLUSIVE = "inconclusive"
-
-    @classmethod
-    def worst(cls, verdicts: Iterable[Verdict]) -> Verdict:
-        """fail over inconclusive over pass; skipped alone, or nothing, is inconclusive."""
-        given = set(verdicts)
-        for verdict in (cls.FAIL, cls.INCONCLUSIVE, cls.PASS):
-            if verdict in given:
-                return verdict
-        return cls.INCONCLUSIVE
-
-
-PASS, FAIL = Verdict.PASS, Verdict.FAIL
-SKIPPED, INCONCLUSIVE = Verdict.SKIPPED, Verdict.INCONCLUSIVE
+from ._verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -99,7 +71,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return self.verdict == PASS
+        return self.verdict == Verdict.PASS
 
     @property
     def verdict(self) -> Verdict:
@@ -109,11 +81,13 @@ class Report:
         for r in self.results:
             by_name.setdefault(r.name, []).append(r.verdict)
         return Verdict.worst(
-            FAIL if FAIL in v else PASS if PASS in v else INCONCLUSIVE for v in by_name.values()
-        )
+            Verdict.FAIL if Verdict.FAIL in v else Verdict.PASS if Verdict.PASS in v
+            else Verdict.INCONCLUSIVE
+            for v in by_name.values()
+        )  # fmt: skip
 
     def failures(self) -> list[Result]:
-        return [r for r in self.results if r.verdict == FAIL]
+        return [r for r in self.results if r.verdict == Verdict.FAIL]
 
     def to_dict(self) -> dict[str, Any]:
         out = {"verdict": str(self.verdict), "results": [r.to_dict() for r in self.results]}

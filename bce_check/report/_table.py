@@ -16,6 +16,7 @@ import numpy as np
 
 from ._histogram import HIST_LOW
 from ._oracle import oracle_summary
+from ._verdict import Verdict
 
 WIDTH = 120  # columns the text table fits in (without --wide)
 DASH = "—"  # a number that was not measured (a skipped reference)
@@ -31,7 +32,7 @@ def _verdict(result: Any) -> str:
 
 
 def _skipped(result: Any) -> bool:
-    return _verdict(result) == "skipped"
+    return _verdict(result) == Verdict.SKIPPED
 
 
 def _error(x: float) -> str:

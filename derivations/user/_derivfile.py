@@ -34,7 +34,7 @@ from pathlib import Path
 from sympy import Basic, Derivative, Function, Symbol
 
 from derivations.errors import BceCheckError, ExpressionError
-from derivations.proof import ClosedForm, Derivation, Step, StepResult
+from derivations.proof import FAILED, ClosedForm, Derivation, Step, StepResult
 from derivations.text import FUNCTIONS, parse
 from derivations.user._derive import DEFAULT_LIMITS, check_identifier, checked, symbol_domains
 from derivations.user._limits import Limits, run_limited
@@ -232,6 +232,6 @@ def _read_checked(text: str, source: str) -> FileDerivation:
 def first_wrong(derivation: FileDerivation) -> tuple[int, StepResult] | None:
     """The first failed step and its file line, or None."""
     for result in derivation.proof.steps:
-        if result.verdict == "failed":
+        if result.verdict == FAILED:
             return derivation.line_of(result), result
     return None

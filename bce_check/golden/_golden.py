@@ -16,19 +16,17 @@ printed differently still matches its line; one that means something else does n
 
 Regenerate the file deliberately, after a reviewed change, with::
 
-    python -m bce_check.golden --write
+    bce-check golden --write          # or: python -m bce_check.golden --write
 
-(without ``--write`` it only reports which lines changed meaning; ``--write`` needs the
-file on disk: run it from a source checkout).  The printer lives
+(without ``--write`` it only reports which lines changed meaning, ``differences``;
+``--write`` needs the file on disk: run it from a source checkout).  The printer lives
 in ``bce_check.printing.notation``: this module lives in bce_check, which may import derivations
 (never the other way round).
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,13 +45,11 @@ from derivations import (
     Derivation,
     ExpressionError,
     check_equal,
-    get,
-    names,
     parse,
 )
 
 GOLDEN: Traversable = resources.files("derivations").joinpath("golden", "closed_forms.txt")
-UPDATE = "python -m bce_check.golden --write"
+UPDATE = "bce-check golden --write"
 HEADER = """\
 # Golden closed forms: every closed form of every registered derivation, as
 # bce_check.printing.notation.text printed it when it was last reviewed.
@@ -70,7 +66,7 @@ HEADER = """\
 #
 # After a reviewed change to a closed form (or to see the new printing), regenerate
 # this file from the repository root and review the diff:
-#     .venv/bin/python -m bce_check.golden --write
+#     .venv/bin/bce-check golden --write
 # The test never writes this file.
 """
 
@@ -215,39 +211,18 @@ def report(golden: GoldenLine, derivation: Derivation, closed: ClosedForm, check
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Report the closed forms that no longer match the golden file; --write rewrites it."""
-    parser = argparse.ArgumentParser(prog="python -m bce_check.golden", description=__doc__)
-    parser.add_argument("--write", action="store_true", help="rewrite the golden file")
-    parser.add_argument("--path", type=Path, default=GOLDEN, help="the golden file")
-    options = parser.parse_args(argv)
-    catalogue = [get(name) for name in names()]
-    try:
-        if options.write:
-            path = Path(str(options.path))  # the packaged file lies on disk in a checkout
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(file_text(catalogue), encoding="utf-8")
-            print(f"wrote {sum(len(d.closed_forms) for d in catalogue)} closed forms to {path}")
-            return 0
-        golden = read(options.path)
-    except (OSError, GoldenFileError) as error:
-        print(f"python -m bce_check.golden: {error}", file=sys.stderr)
-        return 2
+def differences(catalogue: Sequence[Derivation], golden: Mapping[str, GoldenLine]) -> list[str]:
+    """One report per closed form that does not match ``golden``: a line naming no closed
+    form, a closed form with no line, a closed form that changed meaning."""
     current = closed_forms(catalogue)
-    stale = [name for name in golden if name not in current]
-    for name in stale:
-        print(f"{name}: golden line {golden[name].where} names no registered closed form")
-    changed = len(stale)
+    found = [
+        f"{name}: golden line {line.where} names no registered closed form"
+        for name, line in golden.items()
+        if name not in current
+    ]
     for name, (derivation, closed) in current.items():
         if name not in golden:
-            print(f"{name}: no golden line")
-            changed += 1
+            found.append(f"{name}: no golden line")
         elif (check := compare(derivation, closed, golden[name].rhs)).verdict == FAILED:
-            print(report(golden[name], derivation, closed, check))
-            changed += 1
-    print(f"{changed} closed form(s) differ from {options.path}" if changed else "all match")
-    return 1 if changed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+            found.append(report(golden[name], derivation, closed, check))
+    return found
