@@ -33,7 +33,7 @@ from bce_check.check._arguments import (
     whole_number,
 )
 from bce_check.check._judge import Disputed, audit_indices, build, judge
-from bce_check.check._references import analytic, autodiff_is_jax_own, host_calls
+from bce_check.check._references import analytic, autodiff_is_jax_own
 from bce_check.check._stages import (
     CHUNK,
     EAGER_CHUNK,
@@ -45,7 +45,14 @@ from bce_check.check._stages import (
     reference_bound_stage,
     reference_stage,
 )
-from bce_check.check._traced import _derivative_shape, _pilot_scale, _trace_check
+from bce_check.check._traced import (
+    _bound,
+    _derivative_shape,
+    _opaque,
+    _pilot_scale,
+    _trace_check,
+    _trimmed,
+)
 from bce_check.check._verdicts import oracle_result, overruled
 from bce_check.check._x64 import enable_x64, float64, in_float64
 from bce_check.check.tolerance import (
@@ -213,6 +220,7 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
                 disputed, size)
     totals = (sweep or local_sweep)(job, 0, samples, progress)
     results = [t.result(problem.name, r, dtype, problem.arguments) for r, t in totals.items()]
+    results = [_trimmed(r, size) for r in results]
     if oracle is None:
         results = arbitrated(results, totals, autodiff_is_jax_own(key))
         summary = {"available": False, "unavailable_reason": reason}
@@ -231,27 +239,6 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
     seconds = time.perf_counter() - started
     summary = {"name": problem.name, **summary}
     return Report(tuple(results), samples, seed, seconds, tuple(notes), (summary,))
-
-
-def _opaque(problem: Problem, dtype: str) -> bool:
-    """Does the candidate call host code, whose own rounding no running bound can see?"""
-    import jax
-
-    example = [jax.ShapeDtypeStruct(s.shape, dtype) for _, s in problem.samplers]
-    return bool(host_calls(problem.grad, example))
-
-
-def _bound(problem: Problem, size: int) -> Callable:
-    """args → ρ_c at those points, one row of ``size`` entries per point."""
-    import jax.numpy as jnp
-
-    width = 1 << (size - 1).bit_length()
-
-    def bound(args):
-        rho = candidate_bound_stage(problem.grad, width)([jnp.asarray(a) for a in args])
-        return np.asarray(rho)[:, :size]
-
-    return bound
 
 
 def check_gradient(

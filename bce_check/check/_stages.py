@@ -191,6 +191,8 @@ def _reduce(candidate, s, values, n_valid, rho):
             "max": jnp.max(jnp.where(valid, err, 0.0)),
             "ratio": ratio[worst],
             "worst": worst,
+            "worst_candidate": candidate[worst],
+            "worst_reference": r[worst],
             "hist": _histogram(err, valid),
         }
 
@@ -224,6 +226,7 @@ class Totals:
         self.max = 0.0
         self.ratio = -np.inf
         self.worst: list = []
+        self.worst_values: tuple = ()  # (candidate, reference) at the worst point
         self.hist: np.ndarray | None = None
 
     def add(self, stats: dict, sampled: int | None = None) -> None:
@@ -243,6 +246,8 @@ class Totals:
         ratio = float(stats["ratio"])
         if ratio > self.ratio or (np.isnan(ratio) and not self.worst):
             self.ratio, self.worst = ratio, stats["worst"]
+            values = (stats.get("worst_candidate"), stats.get("worst_reference"))
+            self.worst_values = () if values[0] is None else tuple(np.asarray(v) for v in values)
         hist = np.asarray(stats["hist"], dtype=np.float64)
         self.hist = hist if self.hist is None else self.hist + hist
 
@@ -250,6 +255,7 @@ class Totals:
         """The verdict: fail at any point out of tolerance; inconclusive when fewer than
         MIN_COMPARED of the sampled points could be compared; pass otherwise."""
         worst = {a: np.asarray(v).tolist() for a, v in zip(arguments, self.worst, strict=True)}
+        at = tuple(np.asarray(v, dtype=np.float64).tolist() for v in self.worst_values)
         median = histogram_median(self.hist) if self.count else np.nan
         maximum = self.max if self.count else np.nan
         verdict = reference_verdict(self.fails, self.count, self.sampled)
@@ -279,4 +285,5 @@ class Totals:
             note,
             sampled=self.sampled,
             nonfinite=self.nonfinite,
+            worst_values=at,
         )

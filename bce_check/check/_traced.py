@@ -1,4 +1,5 @@
-"""What is traced once per check: f's and grad's shapes, and (the oracle off) the pilot scale."""
+"""What is traced once per check: f's and grad's shapes, (the oracle off) the pilot scale,
+whether the candidate calls host code, and its rounding bound at chosen points."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from bce_check.check._references import autodiff
+from bce_check.check._references import autodiff, host_calls
+from bce_check.check._stages import candidate_bound_stage
 from bce_check.check.tolerance import REFERENCE_DTYPE
+from bce_check.report import Result
 from derivations import DomainError
 
 
@@ -68,3 +71,30 @@ def _pilot_stage(problem, index: int, dtype: str, chunk: int) -> Callable:
         return jnp.max(jnp.where(keep, jnp.abs(g), 0.0))
 
     return largest
+
+
+def _trimmed(result: Result, size: int) -> Result:
+    """The worst point's values without the padding the stages add (``size`` entries)."""
+    values = tuple(np.asarray(v).reshape(-1)[:size].tolist() for v in result.worst_values)
+    return replace(result, worst_values=values)
+
+
+def _opaque(problem, dtype: str) -> bool:
+    """Does the candidate call host code, whose own rounding no running bound can see?"""
+    import jax
+
+    example = [jax.ShapeDtypeStruct(s.shape, dtype) for _, s in problem.samplers]
+    return bool(host_calls(problem.grad, example))
+
+
+def _bound(problem, size: int) -> Callable:
+    """args → ρ_c at those points, one row of ``size`` entries per point."""
+    import jax.numpy as jnp
+
+    width = 1 << (size - 1).bit_length()
+
+    def bound(args):
+        rho = candidate_bound_stage(problem.grad, width)([jnp.asarray(a) for a in args])
+        return np.asarray(rho)[:, :size]
+
+    return bound

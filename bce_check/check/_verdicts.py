@@ -62,5 +62,10 @@ def oracle_result(problem, dtype: str, verdicts) -> Result:
             parts.insert(0, f"{failed:,} points out of tolerance; {at}")
         else:
             parts.append(at)
+    values = ()
+    if verdicts.worst is not None:
+        w = verdicts.worst
+        values = tuple(np.ravel(v).astype(float).tolist() for v in (w["candidate"], w["truth"]))
     return Result(problem.name, "oracle", dtype, judged, error, median, worst, verdict,
-                  "; ".join(parts), sampled=judged, nonfinite=s["unresolved"])
+                  "; ".join(parts), sampled=judged, nonfinite=s["unresolved"],
+                  worst_values=values)

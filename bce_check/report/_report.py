@@ -31,6 +31,9 @@ class Result:
     note: str = ""
     sampled: int = 0  # points drawn; ``points`` of them were compared
     nonfinite: int = 0  # sampled points where this reference gave no finite value
+    # (candidate, reference) at the worst input, flattened (padded entries trimmed by the
+    # checker, which knows the derivative's size); the oracle's row: (candidate, truth)
+    worst_values: tuple = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract; non-finite errors (a NaN or inf from the candidate) become null."""
@@ -50,7 +53,21 @@ class Result:
             "sampled": self.sampled,
             "nonfinite": self.nonfinite,
             "note": self.note,
+            **_at_worst(self),
         }
+
+
+def _at_worst(result: Result) -> dict[str, Any]:
+    """The JSON keys of the values at the worst input (none when not measured)."""
+    if len(result.worst_values) != 2:
+        return {}
+    other = "worst_truth" if result.reference == "oracle" else "worst_reference"
+
+    def plain(v):
+        v = [x if math.isfinite(x) else None for x in v]
+        return v[0] if len(v) == 1 else v
+
+    return {"worst_candidate": plain(result.worst_values[0]), other: plain(result.worst_values[1])}
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,8 @@ def table(report: Any, wide: bool = False) -> str:
             lines.append(line(next(cells)))
             if r.note:
                 lines += _wrapped(r.note, indent * 3, wide)
+            if _shows_values(r):
+                lines += _wrapped(_values(r), indent * 3, wide)
     run = ", ".join(dtypes)
     lines.append(
         f"verdict: {_verdict(report)}  ({report.samples:,} samples per function, {run}, "
@@ -184,3 +186,17 @@ def _oracle_line(report: Any) -> str:
     if o["kink_example"]:
         line += " (kink at " + ", ".join(f"{k}={v!r}" for k, v in o["kink_example"].items()) + ")"
     return line
+
+
+def _shows_values(result: Any) -> bool:
+    """A failed reference's row shows the candidate and the reference at its worst input."""
+    values = getattr(result, "worst_values", ())
+    return len(values) == 2 and result.reference != "oracle" and _verdict(result) == "fail"
+
+
+def _values(result: Any) -> str:
+    def shown(v):
+        return ", ".join(f"{x:.6g}" for x in v[:4]) + (", …" if len(v) > 4 else "")
+
+    candidate, reference = result.worst_values
+    return f"at the worst input: candidate {shown(candidate)}, reference {shown(reference)}"
