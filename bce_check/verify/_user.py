@@ -30,7 +30,8 @@ y = 1 (a tolerance of 0 for a value computed from terms of size 1).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from math import prod
 
 from bce_check.domains import describe, sampler
 from bce_check.report import Report
@@ -197,13 +198,21 @@ def problem(code_: Code, sizes: dict | None = None):
 
 def run(code_: Code, samples: int, seed: int = 0, dtype: str = "float64", progress=None) -> Report:
     """Check the emitted closed form of ``code_`` on ``samples`` seeded points; a vector
-    closed form at each size of ``_vector.SIZES``, the samples shared, the Reports added."""
+    closed form at each size of ``_vector.SIZES``, ``samples`` entries of the variable
+    shared among them (``_vector.samples_per_size``), the Reports added."""
     from bce_check.check import run as run_problem
-    from bce_check.verify._vector import samples_per_size, sizes_of
+    from bce_check.verify._vector import resolve, samples_per_size, sizes_of
 
     every = sizes_of(code_.shapes)
-    count = samples_per_size(samples, len(every)) if code_.shapes else samples
-    reports = [run_problem(problem(code_, s), count, seed, dtype, progress) for s in every]
+    if not code_.shapes:
+        return run_problem(problem(code_), samples, seed, dtype, progress)
+    wrt = code_.shapes[code_.arguments.index(code_.wrt)]
+    once = [code_, *(replace(code_, note="") for _ in every[1:])]  # the notes said once
+    reports = [
+        run_problem(problem(c, s), samples_per_size(samples, len(every), prod(resolve(wrt, s))),
+                    seed, dtype, progress)
+        for c, s in zip(once, every, strict=True)
+    ]  # fmt: skip
     return sum(reports[1:], reports[0])
 
 

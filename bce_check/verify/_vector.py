@@ -82,8 +82,11 @@ def _absolute(m: Basic) -> Basic:
     return m.applyfunc(Lambda(t, Abs(t)))
 
 
-def samples_per_size(samples: int, count: int) -> int:
-    return max(MIN_SAMPLES, samples // count)
+def samples_per_size(samples: int, count: int, entries: int) -> int:
+    """Points for one of ``count`` sizes: ``samples`` counts entries of the variable drawn
+    (as the catalogue's matrix problems do), shared equally among the sizes, so that
+    K = 16 costs no more than K = 2."""
+    return max(MIN_SAMPLES, samples // (count * max(1, entries)))
 
 
 __all__ = ["SIZES", "resolve", "samples_per_size", "shapes", "sizes_of", "vector_bound"]
