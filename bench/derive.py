@@ -6,6 +6,9 @@ Targets (issue 10), on the 2-core development machine:
   derive of the focal loss with --verify (default samples),
     cold (no compilation cache) ............................ under 20 s
   check of examples/pos_weight.deriv ....................... under 2 s
+  derive of the softmax cross-entropy (z ∈ ℝ^K, y on the simplex), proof only ... under 5 s
+  derive of the softmax cross-entropy with --verify (default samples, one Problem
+    per K = 2, 3, 5, 16), cold ............................... under 20 s
 Each figure is the wall time of the whole command (interpreter start included), the
 best of REPEATS runs.
 """
@@ -22,10 +25,14 @@ REPEATS = 3
 ROOT = Path(__file__).resolve().parent.parent
 FOCAL = "-p·(1 - σ(u))^γ·log(σ(u)) - (1 - p)·σ(u)^γ·log(1 - σ(u))"
 FOCAL_ARGS = ["derive", FOCAL, "--wrt", "u", "--where", "p in [0, 1]", "--where", "γ >= 0"]
+CE_ARGS = ["derive", "-yᵀ·log(softmax(z))", "--wrt", "z", "--where", "z in R^K",
+           "--where", "y in simplex(K)"]  # fmt: skip
 CASES = {
     "derive focal (proof only)": (FOCAL_ARGS, 3.0),
     "derive focal --verify, cold": ([*FOCAL_ARGS, "--verify"], 20.0),
     "check examples/pos_weight.deriv": (["check", str(ROOT / "examples/pos_weight.deriv")], 2.0),
+    "derive softmax CE (proof only)": (CE_ARGS, 5.0),
+    "derive softmax CE --verify, cold": ([*CE_ARGS, "--verify"], 20.0),
 }
 
 

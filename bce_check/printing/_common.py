@@ -43,7 +43,11 @@ class _Printed(Symbol):
 def _applied(printer, expr) -> str:
     """f applied elementwise, printed as f of the matrix: σ(X·θ), log(1 − σ(X·θ))."""
     variable, body = expr.function.args[0][0], expr.function.args[1]
-    return printer._print(body.xreplace({variable: _Printed(printer._print(expr.expr))}))
+    inner = printer._print(expr.expr)
+    called = body.is_Function and body.args == (variable,)  # σ(X·θ): its own parentheses
+    if not called and not (expr.expr.is_Atom or isinstance(expr.expr, MatrixSymbol)):
+        inner = f"({inner})"  # (1 − softmax(z))^γ, not -softmax(z) + 1^γ
+    return printer._print(body.xreplace({variable: _Printed(inner)}))
 
 
 def _is_name(expr: Basic) -> bool:

@@ -30,7 +30,8 @@ y = 1 (a tolerance of 0 for a value computed from terms of size 1).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from math import prod
 
 from bce_check.check import in_float64
 from bce_check.domains import describe, sampler
@@ -51,12 +52,16 @@ class Code:
     wrt: str
     order: int
     note: str = ""  # the derivation's notes (|x| has no derivative at 0), said in the report
+    shapes: tuple = ()  # per argument, its shape ("K", 1) or () for a number (_vector.py)
 
 
 def code(derivation: Derivation) -> Code:
     """The emitted JAX code of the main closed form and what goes with it (SymPy work)."""
+    from sympy import S
+
     from bce_check.emit import NOT_ANALYTIC, arguments, emit, jax_source, module_source
     from bce_check.printing.notation import text
+    from bce_check.verify._vector import shapes, vector_bound
     from derivations.rewrites import stable_form
 
     form = derivation.closed_forms[0]
@@ -69,8 +74,12 @@ def code(derivation: Derivation) -> Code:
     analytic = None
     if not stable_form(form.function).has(*NOT_ANALYTIC):
         analytic = module_source(derivation, "analytic")
-    chain_rule = form.function.diff(*form.wrt) if form.wrt else form.function
-    closed, chained = bound(stable_form(form.rhs)), bound(chain_rule)
+    shapes_ = shapes(derivation)
+    if any(shapes_):  # a vector closed form: its own bound entry by entry (_vector.py)
+        closed, chained = vector_bound(stable_form(form.rhs), bound), S.Zero
+    else:
+        chain_rule = form.function.diff(*form.wrt) if form.wrt else form.function
+        closed, chained = bound(stable_form(form.rhs)), bound(chain_rule)
     args = arguments(derivation)
     scale_source = jax_source(derivation, {"closed": closed, "chained": chained})
     return Code(
@@ -83,6 +92,7 @@ def code(derivation: Derivation) -> Code:
         wrt=emitted.forms[0].wrt[0] if form.wrt else args[0],  # an identity: order 0
         order=len(form.wrt),
         note="; ".join(derivation.notes),
+        shapes=shapes_ if any(shapes_) else (),
     )
 
 
@@ -147,21 +157,38 @@ def _scale(namespace: dict) -> Callable:
     return scale
 
 
-def problem(code_: Code):
-    """The harness Problem of ``code_`` (no SymPy: the text is our own printers' output)."""
+def _samplers(code_: Code, sizes: dict) -> dict:
+    """Each argument's sampler, drawing arrays of its shape at ``sizes`` (K = 3, …)."""
+    from bce_check.verify._vector import resolve
+
+    samplers = {}
+    for i, (a, d) in enumerate(zip(code_.arguments, code_.domains, strict=True)):
+        shape = resolve(code_.shapes[i], sizes) if code_.shapes else ()
+        matrix = len(shape) == 2 and shape[1] != 1
+        s = sampler(d, matrix)
+        samplers[a] = s.with_shape(*(shape if matrix else shape[:1])) if shape else s
+    return samplers
+
+
+def problem(code_: Code, sizes: dict | None = None):
+    """The harness Problem of ``code_`` (no SymPy: the text is our own printers' output),
+    at ``sizes`` ({"K": 3}) for a vector derivation."""
     from bce_check.check import Problem
     from bce_check.emit import load
+
+    sizes = sizes or {}
 
     namespace = load(code_.jax_source, code_.name)
     position = code_.arguments.index(code_.wrt)
     analytic = None
     if code_.analytic_source is not None:
         analytic = load(code_.analytic_source, code_.name)[f"{code_.name}_definition"]
+    shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
     return Problem(
-        name=code_.name,
+        name=code_.name + (f" ({shown})" if shown else ""),
         f=_floating(namespace[f"{code_.name}_definition"], position),
         grad=_floating(namespace[code_.name], position),
-        samplers={a: sampler(d) for a, d in zip(code_.arguments, code_.domains, strict=True)},
+        samplers=_samplers(code_, sizes),
         wrt=code_.wrt,
         scale=_floating(_scale(load(code_.scale_source, code_.name)), position),
         analytic_f=analytic,
@@ -173,11 +200,24 @@ def problem(code_: Code):
 @in_float64
 def run(code_: Code, samples: int, seed: int = 0, dtype: str = "float64", progress=None,
         **oracle: int) -> Report:
-    """Check the emitted closed form of ``code_`` on ``samples`` seeded points
-    (``oracle``: ``oracle_points=``, ``audit=`` as ``bce_check.check.run`` takes them)."""
+    """Check the emitted closed form of ``code_`` on ``samples`` seeded points; a vector
+    closed form at each size of ``_vector.SIZES``, ``samples`` entries of the variable
+    shared among them (``_vector.samples_per_size``), the Reports added.  ``oracle``:
+    ``oracle_points=``, ``audit=`` as ``bce_check.check.run`` takes them."""
     from bce_check.check import run as run_problem
+    from bce_check.verify._vector import resolve, samples_per_size, sizes_of
 
-    return run_problem(problem(code_), samples, seed, dtype, progress, **oracle)
+    every = sizes_of(code_.shapes)
+    if not code_.shapes:
+        return run_problem(problem(code_), samples, seed, dtype, progress, **oracle)
+    wrt = code_.shapes[code_.arguments.index(code_.wrt)]
+    once = [code_, *(replace(code_, note="") for _ in every[1:])]  # the notes said once
+    reports = [
+        run_problem(problem(c, s), samples_per_size(samples, len(every), prod(resolve(wrt, s))),
+                    seed, dtype, progress, **oracle)
+        for c, s in zip(once, every, strict=True)
+    ]  # fmt: skip
+    return sum(reports[1:], reports[0])
 
 
 def verify_derivation(

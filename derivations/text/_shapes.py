@@ -11,8 +11,9 @@ operation through these functions, which refuse with the shapes they were given:
 * ``A^k`` needs a square A (rows and columns the same as written) and a whole ``k``
   from 1 to ``MAX_MATRIX_POWER``: ``(Xᵀ·X)^(10^9)`` would ask SymPy for gigabytes;
 * a sum of a matrix and a scalar puts the scalar in every entry, as in ``1 - y``; a
-  1×1 matrix (a row times a column, ``Wᵀ·x``) beside a scalar, in a power or as a
-  divisor is its only entry, a number.
+  1×1 matrix (a row times a column, ``Wᵀ·x``, ``sum(y)``) beside a scalar, in a power,
+  as a divisor, or times a matrix it does not fit (``sum(y)·softmax(z)``) is its only
+  entry, a number.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def product(a: Basic, b: Basic) -> Basic:
             raise ValueError(f"1ᵀ multiplies a column vector (K×1), not {shape_text(b)}")
         return total(b)
     if is_matrix(a) and is_matrix(b) and a.shape[1] != b.shape[0]:
+        if (1, 1) in (a.shape, b.shape):  # sum(y)·softmax(z): the 1×1 matrix is a number
+            return keeping_numbers(operator.mul, (as_number(a), as_number(b)))
         raise ValueError(
             f"the product of {shape_text(a)} and {shape_text(b)} needs the columns of the "
             f"left ({a.shape[1]}) to be the rows of the right ({b.shape[0]})"

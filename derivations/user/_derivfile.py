@@ -35,9 +35,10 @@ from sympy import Basic, Derivative, Function, Symbol
 
 from derivations.errors import BceCheckError, ExpressionError
 from derivations.proof import FAILED, ClosedForm, Derivation, Step, StepResult
-from derivations.text import FUNCTIONS, parse
+from derivations.text import FUNCTIONS, parse, shapes_from
 from derivations.user._derive import DEFAULT_LIMITS, check_identifier, checked, symbol_domains
 from derivations.user._limits import Limits, run_limited
+from derivations.user._vectorfile import vector_parts
 
 MAX_FILE_CHARACTERS = 200_000  # a derivation file is a page of maths, not a data set
 _HEADER = re.compile(r"^\s*(?P<key>name|title|where)\s*:\s*(?P<value>.*?)\s*$")
@@ -136,6 +137,12 @@ def read(text: str, source: str = "a derivation file") -> FileDerivation:
     headers, lines = _lines(text)
     if lines[0].lhs is None:
         raise _error(lines[0].number, "the first line must start a subject: 'L(u) = …'")
+    if shapes_from(headers["where"]):  # vectors declared: vector text (_vectorfile.py)
+        name = headers["name"][0] if headers["name"] else "derivation"
+        check_identifier(name, "name")
+        numbers = tuple(line.number for line in lines)
+        parts = vector_parts(headers, lines)
+        return FileDerivation(name=name, source=source, lines=numbers, **parts)
     first, variable, order = _subject(lines[0])
     if variable is None or order:
         raise _error(lines[0].number, f"the first subject must be F(x), such as L(u), got "
