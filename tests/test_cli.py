@@ -121,7 +121,11 @@ def test_verify_json_contract(capsys):
             "sampled",
             "nonfinite",
             "note",
+            "worst_candidate",  # the candidate and the reference at the worst input
+            "worst_reference",
         }
+        assert isinstance(result["worst_candidate"], float)
+        assert isinstance(result["worst_reference"], float)
         assert result["dtype"] == "float64" and result["points"] == 2000
         assert set(result["worst_input"]) == {"z"}
 

@@ -133,3 +133,23 @@ def test_the_oracle_off_gives_no_oracle_row_and_says_why():
                             samples=2_000, oracle_points=0)
     assert "oracle" not in [r.reference for r in report.results]
     assert report.to_dict()["oracle"]["available"] is False
+
+
+GCE = "p·(1 - σ(u)^q)/q + (1 - p)·(1 - σ(-u)^q)/q"
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_generalized_cross_entropy_derives_emits_and_verifies(dtype, tmp_path):
+    # it once passed while its emitted gradient was 0 at u = 800, p = 0, q = 1e-3 (truth
+    # 0.4493): σ^q is now emitted as exp(−q·softplus(−u)), and the oracle judges it
+    from bce_check.cli import main
+
+    arguments = ["derive", GCE, "--wrt", "u", "--where", "p in [0, 1]", "--where",
+                 "q in (0, 1]", "--emit", "jax", "-o", str(tmp_path / "gce.py"), "--verify",
+                 "--samples", "20000", "--dtype", dtype, "--oracle-points", "4096"]
+    assert main(arguments) == 0
+    namespace: dict = {}
+    exec((tmp_path / "gce.py").read_text(), namespace)  # our own emitted module
+    with jax.enable_x64(True):
+        at_800 = float(namespace["derived"](jnp.float64(800.0), 0.0, 1e-3))
+    assert at_800 == pytest.approx(0.44932896411722158, rel=1e-12)

@@ -52,7 +52,9 @@ def oracle_result(problem, dtype: str, verdicts) -> Result:
                      + ", ".join(f"{k}={v!r}" for k, v in s["kink_example"].items()))
     if s["unresolved"]:
         parts.append(f"{s['unresolved']:,} unresolved at the precision cap")
-    worst, error, median, verdict = {}, np.nan, np.nan, Verdict.PASS if judged else Verdict.SKIPPED
+    decided = judged - s["unresolved"]  # a check the truth could not decide is no pass
+    verdict = Verdict.PASS if decided > 0 else Verdict.INCONCLUSIVE if judged else Verdict.SKIPPED
+    worst, error, median = {}, np.nan, np.nan
     if verdicts.worst is not None:
         w = verdicts.worst
         worst, error, median = w["input"], w["error"], w["median"]

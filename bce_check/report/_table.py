@@ -191,7 +191,8 @@ def _oracle_line(report: Any) -> str:
 def _shows_values(result: Any) -> bool:
     """A failed reference's row shows the candidate and the reference at its worst input."""
     values = getattr(result, "worst_values", ())
-    return len(values) == 2 and result.reference != "oracle" and _verdict(result) == "fail"
+    failed = getattr(result, "verdict", None) == Verdict.FAIL
+    return len(values) == 2 and result.reference != "oracle" and failed
 
 
 def _values(result: Any) -> str:
