@@ -76,7 +76,7 @@ def _encode(totals: dict[str, Totals]) -> np.ndarray:
     def plain(value):
         if isinstance(value, np.ndarray | np.generic):
             return value.tolist()
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):
             return [plain(v) for v in value]
         return value
 

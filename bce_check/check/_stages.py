@@ -246,8 +246,11 @@ class Totals:
         ratio = float(stats["ratio"])
         if ratio > self.ratio or (np.isnan(ratio) and not self.worst):
             self.ratio, self.worst = ratio, stats["worst"]
-            values = (stats.get("worst_candidate"), stats.get("worst_reference"))
-            self.worst_values = () if values[0] is None else tuple(np.asarray(v) for v in values)
+            values = stats.get("worst_values")  # another Totals' state, merged
+            if values is None:
+                values = (stats.get("worst_candidate"), stats.get("worst_reference"))
+                values = () if values[0] is None else values
+            self.worst_values = tuple(np.asarray(v) for v in values)
         hist = np.asarray(stats["hist"], dtype=np.float64)
         self.hist = hist if self.hist is None else self.hist + hist
 
