@@ -139,7 +139,7 @@ def local_sweep(job: Sweep, start: int, stop: int, progress=None) -> dict[str, T
     references, evaluate = reference_stage(
         job.key, job.dtype, job.analytic_f, job.scale_fn, job.chunk
     )
-    reduce = reduce_stage()
+    reduce = reduce_stage(job.disputed is not None)
     totals = {r: Totals() for r in references}
     for first in range(start, stop, job.chunk):
         count = min(job.chunk, stop - first)

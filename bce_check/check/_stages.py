@@ -156,7 +156,7 @@ def candidate_bound_stage(grad: Callable, width: int):
     return jax.jit(bound)  # jitted even for small runs: op by op, each JVP is a new kernel
 
 
-def _reduce(candidate, s, values, n_valid, rho):
+def _reduce(candidate, s, values, n_valid, rho, collect: bool = True):
     """Compare the candidate with each reference and reduce to per-chunk statistics.
 
     Every array is (chunk, width), so problems of any shape share this compiled code, and
@@ -198,6 +198,10 @@ def _reduce(candidate, s, values, n_valid, rho):
 
     stacked = jax.vmap(one)(jnp.stack([r for r, _ in values]), jnp.stack([e for _, e in values]))
     failed_at, valid_at = stacked.pop("failed_at"), stacked.pop("valid_at")
+    rows = [{key: value[k] for key, value in stacked.items() if key != "ratio_at"}
+            for k in range(len(values))]
+    if not collect:  # the oracle off: no per-point output to move to the host
+        return rows, {}
     ratio_at = jnp.max(stacked.pop("ratio_at"), axis=0)
     finite = jnp.all(jnp.isfinite(candidate), axis=1)
     # the points the oracle is to judge: a reference disagrees beyond its tolerance, no
@@ -209,13 +213,16 @@ def _reduce(candidate, s, values, n_valid, rho):
         "failed_by": jnp.sum(failed_at * weights, axis=0),
         "ratio": jnp.where(finite, ratio_at, jnp.inf),
     }
-    return [{key: value[k] for key, value in stacked.items()} for k in range(len(values))], points
+    return rows, points
 
 
-@lru_cache(maxsize=1)
-def reduce_stage():
+@lru_cache(maxsize=2)
+def reduce_stage(collect: bool = False):
+    """The jitted reduction; ``collect``: also the per-point marks the oracle reads."""
+    import functools
+
     import jax
-    return jax.jit(_reduce)
+    return jax.jit(functools.partial(_reduce, collect=collect))
 
 
 class Totals:
