@@ -240,3 +240,25 @@ def test_pytest_shows_the_report_not_the_helper(helper, tmp_path):
     assert "reference" in out and "max error" in out and "verdict: fail" in out  # the table
     assert "Sampler(" not in out
     assert "report = check_" not in out and "raise AssertionError" not in out
+
+
+def test_f_is_traced_a_bounded_number_of_times_per_check():
+    # every trace of f is compile time a user pays: today a first check traces it 7 times
+    # (its derivative's shape, the complex-step plan, autodiff's trust, the pilot scale, the
+    # reference stage, ρ's programs); a second check of the same f reuses them all but 2
+    import jax
+    import jax.numpy as jnp
+
+    from bce_check import check_gradient, domains
+
+    traces = []
+
+    def f(u, p):
+        traces.append(1)
+        return jnp.logaddexp(0.0, u) - p * u
+
+    spec = {"u": domains.logits(), "p": domains.labels()}
+    check_gradient(f, lambda u, p: jax.nn.sigmoid(u) - p, spec, wrt="u", samples=2_000)
+    first = len(traces)
+    check_gradient(f, lambda u, p: jax.nn.sigmoid(u) - p, spec, wrt="u", samples=2_000)
+    assert first <= 7 and len(traces) - first <= 2
