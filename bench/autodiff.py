@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-import jax
-import optax
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from bce_check import check_autodiff, domains
+from test_autodiff import LIBRARY
 
-L = domains.logits()
-FUNCTIONS = {
-    "softplus": (jax.nn.softplus, {"x": L}),
-    "log_sigmoid": (jax.nn.log_sigmoid, {"x": L}),
-    "sigmoid": (jax.nn.sigmoid, {"x": L}),
-    "silu": (jax.nn.silu, {"x": L}),
-    "gelu": (jax.nn.gelu, {"x": L}),
-    "bce": (optax.sigmoid_binary_cross_entropy, {"logits": L, "labels": domains.labels()}),
-    "focal": (optax.sigmoid_focal_loss, {"logits": L, "labels": domains.labels()}),
-}
+from bce_check import check_autodiff
+
+FUNCTIONS = LIBRARY  # the test suite's functions (tests/test_autodiff.py), more samples
 
 
 def main(samples: int = 4000, oracle_points: int = 384) -> None:

@@ -10,6 +10,7 @@ of ``tolerance.py``, and says per reference which of its failures the truth over
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -198,7 +199,7 @@ def _decide(oracle, wide, cand, rel, absolute, bound, args):
                          absolute[again] + rho.reshape(len(failing), -1).max(axis=1)[
                              np.searchsorted(failing, again)], max_digits=ORACLE_DIGITS)
         verdict[again] = k.verdict
-    j = type(j)(verdict, j.lo, j.hi, j.kink, j.digits, j.truth_finite)
+    j = dataclasses.replace(j, verdict=verdict)
     return j, np.flatnonzero(verdict == FAIL)
 
 

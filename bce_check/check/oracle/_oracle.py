@@ -34,19 +34,10 @@ class Enclosure:
 
 
 @dataclass(frozen=True)
-class Judgement:
+class Judgement(Enclosure):
     """Per point: PASS / FAIL / UNRESOLVED, and the enclosure the verdict rests on."""
 
     verdict: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-    kink: np.ndarray
-    digits: np.ndarray
-    truth_finite: np.ndarray
-
-    def truth(self) -> np.ndarray:
-        """The midpoint of the enclosure (at a kink: of the hull of the one-sided values)."""
-        return self.lo / 2 + self.hi / 2
 
 
 def directions(shape: tuple[int, ...], order: int) -> np.ndarray:
