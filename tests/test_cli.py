@@ -107,8 +107,13 @@ def test_verify_json_contract(capsys):
     assert main(["verify", "sigmoid_derivative", "--samples", "2000", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["verdict"] == "pass"
-    assert len(report["results"]) == 4
+    references = [r["reference"] for r in report["results"]]
+    assert references == ["jax.grad", "jax.jvp", "finite-difference", "complex-step", "oracle"]
+    assert set(report["oracle"]) >= {"available", "unavailable_reason", "judged", "disputed",
+                                     "audited", "failed", "kinks", "unresolved", "max_digits"}
+    assert report["oracle"]["available"] and report["oracle"]["audited"] == 256
     for result in report["results"]:
+        other = "worst_truth" if result["reference"] == "oracle" else "worst_reference"
         assert set(result) == {
             "name",
             "reference",
@@ -121,12 +126,13 @@ def test_verify_json_contract(capsys):
             "sampled",
             "nonfinite",
             "note",
-            "worst_candidate",  # the candidate and the reference at the worst input
-            "worst_reference",
+            "worst_candidate",  # the candidate and the reference (truth) at the worst input
+            other,
         }
         assert isinstance(result["worst_candidate"], float)
-        assert isinstance(result["worst_reference"], float)
-        assert result["dtype"] == "float64" and result["points"] == 2000
+        assert isinstance(result[other], float)
+        points = 256 if result["reference"] == "oracle" else 2000  # the oracle: the audit
+        assert result["dtype"] == "float64" and result["points"] == points
         assert set(result["worst_input"]) == {"z"}
 
 

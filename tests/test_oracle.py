@@ -379,3 +379,19 @@ def test_import_does_not_import_jax():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_rank_0_operand_broadcasts_against_an_array():
+    # lax broadcasts a scalar per point against a vector (z / T with T a 0-d array)
+    import jax.numpy as jnp
+
+    from bce_check.check.oracle import jaxpr_oracle
+
+    def f(z, t):
+        return jnp.sum(z / t + jnp.maximum(z, t) * t**2)
+
+    oracle = jaxpr_oracle(f, [(3,), ()], 0)
+    z, t = np.array([[1.0, -2.0, 0.5]]), np.array([2.0])
+    truth = oracle.derivative([z, t]).truth()
+    expected = 1 / t[:, None] + np.where(z > t[:, None], 1.0, 0.0) * t[:, None] ** 2
+    assert np.allclose(truth, expected, rtol=1e-15, atol=0)

@@ -174,17 +174,20 @@ def test_totals_of_two_shares_merge_to_the_whole_run(monkeypatch):
 
     def sweep(job, start, stop, progress=None):
         middle = 1_500  # not a chunk boundary
-        shares = [local_sweep(job, start, middle), local_sweep(job, middle, stop)]
-        monkeypatch.setattr(
-            _distributed, "_gather", lambda _: [bytes(_distributed._encode(t)) for t in shares]
-        )
+        jobs = [replace(job, disputed=replace(job.disputed, rows=[], seen=0)) for _ in "ab"]
+        shares = [local_sweep(jobs[0], start, middle), local_sweep(jobs[1], middle, stop)]
+        blobs = iter([[bytes(_distributed._encode(t)) for t in shares],
+                      [bytes(_distributed.encode_disputed(j.disputed)) for j in jobs]])
+        monkeypatch.setattr(_distributed, "_gather", lambda _: next(blobs))
         captured["merged"] = _distributed.merge(shares[0])
+        _distributed.merge_disputed(job.disputed)  # both shares' points, as two processes
         return captured["merged"]
 
     problem = verify.problem("bce_logit_gradient")
     merged = run(problem, SAMPLES, 9, sweep=sweep)
     whole = run(problem, SAMPLES, 9)
     assert merged.results == whole.results and whole.results[0].points == SAMPLES
+    assert merged.oracle == whole.oracle and whole.oracle[0]["judged"] >= 256  # the audit
 
 
 def _free_port() -> int:

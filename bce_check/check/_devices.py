@@ -12,7 +12,9 @@ bins are sums of integers, maxima are maxima, and the worst point is the first p
 (lowest number) reaching the largest error/tolerance ratio, whatever the chunking.  A
 step in which some point fails the tight test is run again through
 ``harness.local_sweep``, chunk by chunk as on one device, which adds each program's own
-rounding bound (ρ) there: arbitration gives the same verdicts on any number of devices.
+rounding bound (ρ) there, and collects that step's disputed points for the oracle; the
+other steps hand theirs over from the sharded marks.  ``Disputed`` chooses by orders on
+the points alone, so the oracle judges the same points on any number of devices.
 """
 
 from __future__ import annotations
@@ -55,15 +57,16 @@ def mesh(devices: tuple):
 
 
 @lru_cache(maxsize=64)
-def _stages(job_key: tuple, grad: Callable, width: int, the_mesh) -> tuple:
-    """(references, evaluate, candidate, reduce) as shard_map'd jitted functions."""
+def _stages(job_key: tuple, grad: Callable, width: int, the_mesh, collect: bool) -> tuple:
+    """(references, evaluate, candidate, reduce) as shard_map'd jitted functions;
+    ``collect``: the reduction also returns the per-point marks the oracle reads."""
     import jax
     import jax.numpy as jnp
     from jax.sharding import PartitionSpec as P
 
     key, dtype, analytic_f, scale_fn, chunk = job_key
     references, evaluate = reference_stage(key, dtype, analytic_f, scale_fn, chunk)
-    reduce, candidate = reduce_stage(), candidate_stage(grad, width)
+    reduce, candidate = reduce_stage(collect), candidate_stage(grad, width)
 
     def offset():
         return jax.lax.axis_index(AXIS).astype(jnp.uint32) * jnp.uint32(chunk)
@@ -74,10 +77,10 @@ def _stages(job_key: tuple, grad: Callable, width: int, the_mesh) -> tuple:
     def stats(args, c, s, values, count):
         d = jax.lax.axis_index(AXIS)
         valid = jnp.clip(count - d * chunk, 0, chunk)
-        rows, _ = reduce(c, s, values, valid, jnp.zeros_like(c))  # the oracle: local only
+        rows, points = reduce(c, s, values, valid, jnp.zeros_like(c))
         for row in rows:
             row["worst"] = [a[row["worst"]] for a in args]
-        return jax.tree.map(lambda x: x[None], rows)
+        return jax.tree.map(lambda x: x[None], rows), points  # points: one per point
 
     def sharded(fn, in_specs, out_specs):
         return jax.jit(jax.shard_map(fn, mesh=the_mesh, in_specs=in_specs, out_specs=out_specs))
@@ -109,14 +112,15 @@ def sharded_sweep(devices: list) -> Callable:
         import jax.numpy as jnp
         job_key = (job.key, job.dtype, job.analytic_f, job.scale_fn, job.chunk)
         references, draw, candidate, stats = _stages(
-            job_key, job.problem.grad, _width(job), the_mesh
+            job_key, job.problem.grad, _width(job), the_mesh, job.disputed is not None
         )
         totals = {r: Totals() for r in references}
         step = n * job.chunk
         for first in range(start, stop, step):
             count = min(step, stop - first)
             args, s, values = draw(jnp.uint32(job.seed), jnp.uint32(first & 0xFFFFFFFF), job.scale)
-            rows = jax.device_get(stats(args, candidate(args), s, values, count))
+            c = candidate(args)
+            rows, points = jax.device_get(stats(args, c, s, values, count))
             if any(int(np.sum(row["fails"])) for row in rows):
                 # a point fails the tight test: this step again, chunk by chunk as on one
                 # device, with each program's rounding bound (harness.local_sweep)
@@ -124,6 +128,9 @@ def sharded_sweep(devices: list) -> Callable:
                 for reference in references:
                     totals[reference].add(vars(again[reference]))
             else:
+                if job.disputed is not None:  # device order is counter order
+                    inputs = [np.asarray(a) for a in args]
+                    job.disputed.add(first, inputs, np.asarray(c), points, count, job.size)
                 for d in range(n):
                     drawn = min(max(count - d * job.chunk, 0), job.chunk)
                     for reference, row in zip(references, rows, strict=True):

@@ -6,11 +6,13 @@ A sweep of points 0 … n − 1 gives process i the contiguous share [⌊n·i/P�
 checked on its local devices; the per-reference statistics of every process are then
 exchanged with ``jax.experimental.multihost_utils.process_allgather`` (JAX's own
 collectives: gloo between CPU processes, NCCL between GPUs) and merged in process
-order, which is counter order, so the merged report equals a one-process run's.
+order, which is counter order, so the merged report equals a one-process run's; the
+points each process collected for the oracle are exchanged the same way.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -19,6 +21,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from bce_check.check._disputed import FIELDS, Disputed
 from bce_check.check._stages import Totals
 from derivations import DomainError
 
@@ -127,6 +130,38 @@ def merge(totals: dict[str, Totals]) -> dict[str, Totals]:
     return merged
 
 
+def merge_disputed(disputed: Disputed) -> None:
+    """Every process's disputed points into ``disputed`` (each process gets the same set;
+    ``Disputed`` chooses by orders on the points alone, so the oracle judges what a
+    one-process run judges)."""
+    blobs = _gather(encode_disputed(disputed))
+    disputed.rows, disputed.seen = [], 0
+    for blob in blobs:
+        disputed.absorb(_decode_disputed(blob, disputed))
+
+
+def encode_disputed(disputed: Disputed) -> np.ndarray:
+    """The collected points as the bytes of one ``.npz`` (exact floats), one uint8 array."""
+    arrays = {"seen": np.array([disputed.seen])}
+    for k, (index, args, *rest) in enumerate(disputed.rows):
+        arrays[f"{k}_index"] = index
+        arrays.update({f"{k}_arg{i}": a for i, a in enumerate(args)})
+        arrays.update({f"{k}_{name}": x for name, x in zip(FIELDS[1:], rest, strict=True)})
+    shape = [len(disputed.rows), len(disputed.rows[0][1]) if disputed.rows else 0]
+    buffer = io.BytesIO()
+    np.savez(buffer, rows=np.array(shape), **arrays)
+    return np.frombuffer(buffer.getvalue(), dtype=np.uint8)
+
+
+def _decode_disputed(blob: bytes, like: Disputed) -> Disputed:
+    data = np.load(io.BytesIO(blob))
+    (count, nargs), out = data["rows"], Disputed(like.budget, like.audit)
+    out.seen = int(data["seen"][0])
+    out.rows = [(data[f"{k}_index"], [data[f"{k}_arg{i}"] for i in range(nargs)],
+                 *(data[f"{k}_{name}"] for name in FIELDS[1:])) for k in range(count)]
+    return out
+
+
 def sweep(inner: Callable | None) -> Callable:
     """A harness sweep: this process's share through ``inner`` (default: one device), merged."""
     from bce_check.check._harness import local_sweep
@@ -135,6 +170,9 @@ def sweep(inner: Callable | None) -> Callable:
 
     def distributed(job, start: int, stop: int, progress=None) -> dict[str, Totals]:
         lo, hi = share(start, stop, process_index(), processes())
-        return merge(inner(job, lo, hi, progress))
+        totals = merge(inner(job, lo, hi, progress))
+        if job.disputed is not None:
+            merge_disputed(job.disputed)
+        return totals
 
     return distributed

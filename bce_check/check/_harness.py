@@ -32,7 +32,8 @@ from bce_check.check._arguments import (
     validate,
     whole_number,
 )
-from bce_check.check._judge import Disputed, audit_indices, build, judge
+from bce_check.check._disputed import Disputed, audit_indices
+from bce_check.check._judge import build, judge
 from bce_check.check._references import analytic, autodiff_is_jax_own
 from bce_check.check._stages import (
     CHUNK,
@@ -211,8 +212,6 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
         # code): the largest gradient seen stands in for the size of its terms
         scale = _pilot_scale(problem, index, seed, dtype, chunk_size(samples))
         notes.append(f"{problem.name}: gradient scale s = {scale:.3g} (largest |jax.grad| seen)")
-    if oracle is not None and sweep is not None:
-        oracle, reason = None, "the oracle judges single-device runs only (not yet sharded)"
     shape = _derivative_shape(key, index)
     disputed = Disputed(oracle_points, audit_indices(seed, samples, audit)) if oracle else None
     size = int(np.prod(shape, dtype=int))

@@ -1,9 +1,7 @@
 """The oracle at the disputed points and on a seeded audit: who is right, decided by the truth.
 
-The sweep screens every point with the float references and hands over the points they
-cannot settle (``Disputed``): a reference disagrees with the candidate beyond that
-reference's tolerance, no reference is finite there, or the candidate is not finite.  An
-audit of seeded random points is added (``audit_indices``).  ``judge`` asks the oracle
+The sweep hands over the points the float references cannot settle and a seeded audit
+(``_disputed.Disputed``).  ``judge`` asks the oracle
 (``bce_check.check.oracle``: f's own formula at high precision) about each, under the rule
 of ``tolerance.py``, and says per reference which of its failures the truth overrules.
 """
@@ -11,88 +9,13 @@ of ``tolerance.py``, and says per reference which of its failures the truth over
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from bce_check.check._disputed import Disputed
 from bce_check.check.oracle import FAIL, PASS, UNRESOLVED, OracleUnavailable, jaxpr_oracle
-from bce_check.check.tolerance import ORACLE_DIGITS, oracle_tolerance
-
-AUDIT_SALT = 0x0A0D17  # the audit's random stream differs from the samplers' for one seed
-PER_REFERENCE = 512  # failures of each reference judged at least (all, if fewer)
-
-
-def audit_indices(seed: int, samples: int, audit: int) -> np.ndarray:
-    """``audit`` distinct seeded point indices in [0, samples), sorted."""
-    if audit <= 0:
-        return np.zeros(0, dtype=np.int64)
-    rng = np.random.default_rng([seed, AUDIT_SALT])
-    count = min(audit, samples)
-    return np.sort(rng.choice(samples, size=count, replace=False))
-
-
-@dataclass
-class Disputed:
-    """Host-side collection of the points the oracle is to judge, bounded by a budget.
-
-    Per point: its index, arguments, the candidate (float64), which references failed
-    there (a bit per reference) and how far out of tolerance (for "the worst first").
-    """
-
-    budget: int
-    audit: np.ndarray
-    seen: int = 0
-    rows: list = field(default_factory=list)
-
-    def add(self, first: int, args: list, candidate, points: dict, count: int, size: int) -> None:
-        disputed = np.asarray(points["disputed"])[:count]
-        index = first + np.arange(count)
-        audited = np.isin(index, self.audit)
-        self.seen += int(disputed.sum())
-        keep = np.flatnonzero(disputed | audited)
-        if keep.size == 0:
-            return
-        ranked = np.asarray(points["ratio"])[:count][keep]
-        ranked = np.where(np.isfinite(ranked), ranked, np.inf)
-        ranked = np.where(disputed[keep], ranked, -1.0)  # audit-only points last
-        cand = np.asarray(candidate)[keep, :size].astype(np.float64)
-        self.rows.append(
-            (index[keep], [np.asarray(a)[keep] for a in args], cand,
-             np.asarray(points["failed_by"])[:count][keep], ranked, audited[keep])
-        )
-        if sum(len(r[0]) for r in self.rows) > 4 * max(self.budget, 1):
-            self.rows = [self._chosen()]
-
-    def _chosen(self) -> tuple:
-        """The audit points; for each reference, up to PER_REFERENCE of its failures (its
-        worst half and a seeded sample); then the worst disputed points and a seeded sample
-        of the others, up to the budget."""
-        index, args, cand, failed_by, ranked, audited = _joined(self.rows)
-        rng = np.random.default_rng([int(index.sum()) & 0xFFFFFFFF, AUDIT_SALT])
-        order = np.argsort(-ranked, kind="stable")
-        take = audited.copy()
-        for bit in range(int(failed_by.max()).bit_length() if len(failed_by) else 0):
-            mine = order[((failed_by[order] >> bit) & 1 == 1)]
-            half = PER_REFERENCE // 2
-            take[mine[:half]] = True
-            take[rng.permutation(mine[half:])[: PER_REFERENCE - half]] = True
-        room = max(self.budget - int(take.sum()), 0)
-        rest = order[~take[order]]
-        take[rest[: room // 2]] = True
-        rest = rest[room // 2 :]
-        take[rng.permutation(rest)[: max(room - room // 2, 0)]] = True
-        chosen = np.flatnonzero(take)
-        return (index[chosen], [a[chosen] for a in args], cand[chosen], failed_by[chosen],
-                ranked[chosen], audited[chosen])
-
-    def chosen(self):
-        return None if not self.rows else self._chosen()
-
-
-def _joined(rows: list) -> tuple:
-    index = np.concatenate([r[0] for r in rows])
-    args = [np.concatenate([r[1][k] for r in rows]) for k in range(len(rows[0][1]))]
-    return (index, args, *(np.concatenate([r[k] for r in rows]) for k in (2, 3, 4, 5)))
+from bce_check.check.tolerance import CONSTANTS, ORACLE_DIGITS, oracle_tolerance
 
 
 @dataclass(frozen=True)
@@ -128,7 +51,7 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     chosen = collected.chosen()
     summary = {"available": True, "unavailable_reason": "", "judged": 0,
                "disputed": collected.seen, "audited": len(collected.audit), "failed": 0,
-               "kinks": 0, "kink_example": None, "unresolved": 0, "max_digits": 0,
+               "kinks": 0, "kink_example": None, "unresolved": 0, "undefined": 0, "max_digits": 0,
                "budget": collected.budget}
     if chosen is None:
         return Verdicts(summary, {}, {}, {}, None)
@@ -137,11 +60,13 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     rel, absolute = oracle_tolerance(dtype, len(index))
     wide = [np.asarray(a, dtype=np.float64) for a in args]
     absolute = absolute + rel * _scale_at(scale, wide)  # 16·ε·s: a stated scale counts
-    verdict = _decide(oracle, wide, cand, rel, absolute, bound, args)
-    j, failing = verdict
+    j, failing, absolute = _decide(oracle, wide, cand, rel, absolute, bound, args)
+    j, failing = _overflowed(j, failing, cand, rel, absolute, CONSTANTS[dtype]["max"])
     summary.update(
         judged=len(index), failed=int(np.sum(j.verdict == FAIL)),
-        unresolved=int(np.sum(j.verdict == UNRESOLVED)), kinks=int(np.sum(j.kink)),
+        unresolved=int(np.sum((j.verdict == UNRESOLVED) & j.truth_finite)),
+        undefined=int(np.sum((j.verdict == UNRESOLVED) & ~j.truth_finite)),
+        kinks=int(np.sum(j.kink)),
         max_digits=int(np.max(j.digits)) if len(index) else 0,
     )
     names = [n for n, _ in problem.samplers]
@@ -158,14 +83,17 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     # the error relative to the size the tolerance allows for (as ``compare`` measures it)
     truth = j.truth().reshape(len(index), -1)
     scale = np.abs(truth) + (absolute / rel)[:, None]
-    errors = (np.abs(cand.reshape(len(index), -1) - truth) / scale).max(axis=1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        errors = (np.abs(cand.reshape(len(index), -1) - truth) / scale).max(axis=1)
     errors = np.where(np.isfinite(errors), errors, np.inf)
-    pool = failing if failing.size else np.arange(len(index))
+    errors[(j.verdict == PASS) & np.isinf(errors)] = 0.0  # ±inf: the truth's rounding
+    decided = np.flatnonzero(j.verdict != UNRESOLVED)
+    pool = failing if failing.size else decided if decided.size else np.arange(len(index))
     k = int(pool[np.argmax(errors[pool])])
     worst = {"input": {n: np.asarray(a[k]).tolist() for n, a in zip(names, wide, strict=True)},
              "candidate": np.asarray(cand[k]).tolist(), "truth": np.asarray(j.truth()[k]).tolist(),
              "error": float(errors[k]), "failed": bool(failing.size),
-             "median": float(np.median(errors))}
+             "median": float(np.median(errors[pool]))}
     return Verdicts(summary, overruled, confirmed, judged, worst)
 
 
@@ -182,31 +110,49 @@ def _scale_at(scale, wide: list) -> np.ndarray:
 
 
 def _decide(oracle, wide, cand, rel, absolute, bound, args):
-    """Judge with the underflow term alone; where that fails, again with ρ_c added: first
-    from the enclosure already found (outward-rounded, so still rigorous), and only the
-    points that leaves undecided by the oracle once more."""
+    """Judge each point under 16·ε·|t| + ρ_c + the underflow term (``tolerance.py``).
+
+    ρ_c, the candidate's own rounding bound at the point, is computed for every judged
+    point up front: the wider tolerance lets the float64 tier decide most points, where
+    the tight one would send them to mpmath.  A non-finite ρ_c (an intermediate overflowed)
+    allows nothing.  Returns the judgement, the failing points and the absolute tolerance
+    each point was judged under."""
+    if bound is not None:
+        rho = np.asarray(bound(args), dtype=np.float64).reshape(len(cand), -1)
+        rho = np.where(np.isfinite(rho), rho, 0.0).max(axis=1)
+        absolute = absolute + rho
     j = oracle.judge(wide, cand, rel, absolute, max_digits=ORACLE_DIGITS)
-    failing = np.flatnonzero(j.verdict == FAIL)
-    if not failing.size or bound is None:
+    return j, np.flatnonzero(j.verdict == FAIL), absolute
+
+
+def _overflowed(j, failing, cand, rel, absolute, largest: float):
+    """An infinite candidate component where the truth is at least the dtype's largest float
+    in magnitude, of the same sign, is that truth correctly rounded (to ±inf): it is judged
+    as the truth's bound, so the point fails only for its other components."""
+    if not failing.size:
         return j, failing
-    rho = np.asarray(bound([np.asarray(a)[failing] for a in args]), dtype=np.float64)
-    wider = absolute[failing] + rho.reshape(len(failing), -1).max(axis=1)
+    n = len(failing)
+    c, lo, hi = (x[failing].reshape(n, -1) for x in (cand, j.lo, j.hi))
+    up, down = (c == np.inf) & (lo >= largest), (c == -np.inf) & (hi <= -largest)
+    rounded = np.any(up | down, axis=1)
+    if not rounded.any():
+        return j, failing
+    c = np.where(up, lo, np.where(down, hi, c))
+    again = _redecide(c[rounded], lo[rounded], hi[rounded], rel, absolute[failing][rounded])
     verdict = j.verdict.copy()
-    verdict[failing] = _redecide(cand[failing], j.lo[failing], j.hi[failing], rel, wider)
-    again = failing[verdict[failing] == UNRESOLVED]
-    if again.size:
-        k = oracle.judge([w[again] for w in wide], cand[again], rel,
-                         absolute[again] + rho.reshape(len(failing), -1).max(axis=1)[
-                             np.searchsorted(failing, again)], max_digits=ORACLE_DIGITS)
-        verdict[again] = k.verdict
-    j = dataclasses.replace(j, verdict=verdict)
-    return j, np.flatnonzero(verdict == FAIL)
+    verdict[failing[rounded]] = again
+    return dataclasses.replace(j, verdict=verdict), np.flatnonzero(verdict == FAIL)
 
 
 def _redecide(cand, lo, hi, rel, absolute):
     """PASS / FAIL / UNRESOLVED of each point from an enclosure [lo, hi] already found."""
     n = len(cand)
     c, lo, hi = (x.reshape(n, -1) for x in (cand, lo, hi))
+    with np.errstate(invalid="ignore", over="ignore"):  # inf − inf: NaN, neither branch
+        return _redecided(n, c, lo, hi, rel, absolute)
+
+
+def _redecided(n, c, lo, hi, rel, absolute):
     gap = np.maximum(np.maximum(lo - c, c - hi), 0.0)
     small = np.where(lo * hi > 0, np.minimum(np.abs(lo), np.abs(hi)), 0.0)
     large = np.maximum(np.abs(lo), np.abs(hi))

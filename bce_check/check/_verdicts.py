@@ -10,7 +10,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from bce_check.check._judge import PER_REFERENCE
+from bce_check.check._disputed import PER_REFERENCE
+from bce_check.check.tolerance import MIN_COMPARED
 from bce_check.report import Result, Verdict
 
 
@@ -52,8 +53,15 @@ def oracle_result(problem, dtype: str, verdicts) -> Result:
                      + ", ".join(f"{k}={v!r}" for k, v in s["kink_example"].items()))
     if s["unresolved"]:
         parts.append(f"{s['unresolved']:,} unresolved at the precision cap")
-    decided = judged - s["unresolved"]  # a check the truth could not decide is no pass
-    verdict = Verdict.PASS if decided > 0 else Verdict.INCONCLUSIVE if judged else Verdict.SKIPPED
+    if s["undefined"]:
+        parts.append(f"f has no finite derivative at {s['undefined']:,} (not judged)")
+    # like a reference (MIN_COMPARED), the truth vouches only where it decided half the points
+    decided = judged - s["unresolved"] - s["undefined"]
+    verdict = Verdict.PASS if decided > 0 and decided >= MIN_COMPARED * judged else (
+        Verdict.INCONCLUSIVE if judged else Verdict.SKIPPED)
+    if judged and verdict == Verdict.INCONCLUSIVE:
+        parts.insert(0, f"decided {decided:,} of {judged:,} points (at least "
+                        f"{MIN_COMPARED:.0%} needed)")
     worst, error, median = {}, np.nan, np.nan
     if verdicts.worst is not None:
         w = verdicts.worst
@@ -69,5 +77,5 @@ def oracle_result(problem, dtype: str, verdicts) -> Result:
         w = verdicts.worst
         values = tuple(np.ravel(v).astype(float).tolist() for v in (w["candidate"], w["truth"]))
     return Result(problem.name, "oracle", dtype, judged, error, median, worst, verdict,
-                  "; ".join(parts), sampled=judged, nonfinite=s["unresolved"],
+                  "; ".join(parts), sampled=judged, nonfinite=s["unresolved"] + s["undefined"],
                   worst_values=values)

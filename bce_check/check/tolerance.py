@@ -91,10 +91,7 @@ FD_SAFETY = 2.0  # multiplies the finite-difference error estimate (Richardson i
 REFERENCE_DTYPE = "float64"  # references are computed in float64 whatever the candidate's dtype
 MIN_COMPARED = 0.5  # a reference vouches for a gradient only if it compared half the points
 ORACLE_POINTS = 4096  # points the oracle judges per check at most (worst half + a sample)
-# Off by default in this release: with it on, the acceptance set gives 0 false verdicts
-# (bench/acceptance.py --oracle-points 4096), but 22 tests still assume the screen alone
-# (sharded runs compare equal to single-device ones, the arbitration's wording, ...).
-DEFAULT_ORACLE_POINTS = 0
+DEFAULT_ORACLE_POINTS = ORACLE_POINTS  # on by default; oracle_points=0 is the screen alone
 AUDIT = 256  # seeded random points the oracle judges in every check
 ORACLE_DIGITS = 2000  # the precision cap: a point still undecided there is "unresolved"
 

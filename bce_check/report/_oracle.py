@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-ORACLE_COUNTS = ("judged", "disputed", "audited", "failed", "kinks", "unresolved")
+ORACLE_COUNTS = ("judged", "disputed", "audited", "failed", "kinks", "unresolved", "undefined")
 
 
 def oracle_summary(parts: tuple[dict, ...]) -> dict[str, Any]:

@@ -183,6 +183,8 @@ def _oracle_line(report: Any) -> str:
         f"{o['audited']:,} audited): {o['failed']:,} failed, {o['kinks']:,} kinks, "
         f"{o['unresolved']:,} unresolved; up to {o['max_digits']} digits"
     )
+    if o["undefined"]:
+        line += f"; f has no finite derivative at {o['undefined']:,} of them"
     if o["kink_example"]:
         line += " (kink at " + ", ".join(f"{k}={v!r}" for k, v in o["kink_example"].items()) + ")"
     return line

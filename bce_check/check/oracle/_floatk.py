@@ -1,9 +1,10 @@
 """The float64 interval kernel: the first tier, vectorised over a whole batch.
 
 An interval is a pair ``(lo, hi)`` of float64 arrays.  ``+ − × ÷`` are correctly rounded in
-IEEE arithmetic, so a result needs at most one ``nextafter`` outward; error-free
-transformations (TwoSum, Dekker's TwoProduct) tell when the rounded result is exact, and an
-exact result is kept as it is, so that ties such as ``u − 0 = 0`` stay exact points.  Libm
+IEEE arithmetic, so a result needs at most one ``nextafter`` outward.  A result known to be
+exact is kept as it is, so that ties such as ``u − 0 = 0`` stay exact points: a sum by
+TwoSum's error term, a product where a factor is 0 or ±2ᵏ (other products are widened by
+one ulp: still an enclosure, and the mpmath tier keeps them exact).  Libm
 is not correctly rounded: its results are widened by 2⁻⁴⁹ relative (≥ 8 ulp) plus 2⁻¹⁰⁷⁰
 absolute, CPython's ``math.erf``/``erfc``/``lgamma`` by 2⁻⁴⁰ relative.  Functions without a
 float implementation here (digamma and the polygammas) return NaN, which sends the point to
@@ -12,6 +13,7 @@ the mpmath tier.  Overflow gives ``[max float, inf]``: still an enclosure, never
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mpmath
@@ -34,18 +36,20 @@ def _up(x: np.ndarray) -> np.ndarray:
     return np.nextafter(x, _INF)
 
 
-def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    c = 134217729.0 * a
-    hi = c - (c - a)
-    return hi, a - hi
+_MANTISSA = np.uint64(0x000FFFFFFFFFFFFF)
+
+
+def _power_of_two(a: np.ndarray) -> np.ndarray:
+    """±2ᵏ (normal) or 0: the significand bits are all zero."""
+    return (np.asarray(a, dtype=np.float64).view(np.uint64) & _MANTISSA) == 0
 
 
 def _exact_product(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Whether ``p = fl(a·b)`` is exact: Dekker's error term a·b − p is 0 (no underflow)."""
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return (err == 0) & np.isfinite(p) & ((np.abs(p) >= _TINY_PRODUCT) | (a == 0) | (b == 0))
+    """Where ``p = fl(a·b)`` is known exact: a factor is 0 or a power of two, and nothing
+    overflowed or underflowed.  Other exact products (3·3) are widened by one ulp, which is
+    still an enclosure; the mpmath tier then keeps them exact."""
+    exact = _power_of_two(a) | _power_of_two(b)
+    return exact & np.isfinite(p) & ((np.abs(p) >= _TINY_PRODUCT) | (a == 0) | (b == 0))
 
 
 def _round(s: np.ndarray, exact: np.ndarray, up: bool) -> np.ndarray:
@@ -178,10 +182,14 @@ class FloatKernel:
 
     def mul(self, x, y):
         (a, b), (c, d) = x, y
-        lo = np.minimum(np.minimum(mul_dir(a, c, False), mul_dir(a, d, False)),
-                        np.minimum(mul_dir(b, c, False), mul_dir(b, d, False)))
-        hi = np.maximum(np.maximum(mul_dir(a, c, True), mul_dir(a, d, True)),
-                        np.maximum(mul_dir(b, c, True), mul_dir(b, d, True)))
+        if a is b and c is d:  # points: one product, rounded both ways
+            p = a * c
+            exact = _exact_product(a, c, p)
+            return _round(p, exact, False), _round(p, exact, True)
+        products = [(p, _exact_product(u, v, p)) for u, v in ((a, c), (a, d), (b, c), (b, d))
+                    for p in (u * v,)]
+        lo = functools.reduce(np.minimum, [_round(p, e, False) for p, e in products])
+        hi = functools.reduce(np.maximum, [_round(p, e, True) for p, e in products])
         return lo, hi
 
     def div_safe(self, x, y):

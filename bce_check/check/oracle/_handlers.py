@@ -23,8 +23,17 @@ _NP_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "max": np.m
               "min": np.minimum, "div": np.floor_divide}
 
 
+def _ranked(a: Any, b: Any) -> tuple[Any, Any]:
+    """lax broadcasts a rank-0 operand against an array: give it the array's rank."""
+    na, nb = np.ndim(a.bad) - 1, np.ndim(b.bad) - 1
+    if na == nb:
+        return a, b
+    return (s.align(a, nb), b) if na < nb else (a, s.align(b, na))
+
+
 def _arith(name: str, op: Callable[..., Germ]) -> Handler:
     def h(ctx: Ctx, eqn: Any, a: Any, b: Any) -> Any:
+        a, b = _ranked(a, b)
         if isinstance(a, Plain):
             return Plain(_NP_BINARY[name](a.v, b.v), a.bad | b.bad)
         return op(ctx, a, b)
@@ -37,6 +46,7 @@ def _unary(name: str) -> Handler:
 
 def _compare(name: str) -> Handler:
     def h(ctx: Ctx, eqn: Any, a: Any, b: Any) -> Plain:
+        a, b = _ranked(a, b)
         if isinstance(a, Plain):
             return Plain(_TEST[name](np.sign(a.v - b.v)), a.bad | b.bad)
         if eqn.invars[0] is eqn.invars[1]:  # x op x: a tie unless x is NaN

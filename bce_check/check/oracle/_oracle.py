@@ -106,17 +106,18 @@ class Oracle:
                "truth_finite": np.zeros(n, bool)}
         verdict = np.full(n, UNRESOLVED, np.int8)
         pending = np.arange(n)
-        for k in kernels(max_digits):
-            sided = self._sided(k, args, pending)
-            done, v = settle(k, sided, pending)
-            rec["lo"][pending], rec["hi"][pending] = sided.hull_float(k)
-            rec["kink"][pending] = sided.kink_point()
-            rec["digits"][pending] = k.digits
-            rec["truth_finite"][pending] = sided.finite_point()
-            verdict[pending] = v
-            pending = pending[~done]
-            if len(pending) == 0:
-                break
+        with np.errstate(all="ignore"):  # overflow widens an enclosure (to inf), never lies
+            for k in kernels(max_digits):
+                sided = self._sided(k, args, pending)
+                done, v = settle(k, sided, pending)
+                rec["lo"][pending], rec["hi"][pending] = sided.hull_float(k)
+                rec["kink"][pending] = sided.kink_point()
+                rec["digits"][pending] = k.digits
+                rec["truth_finite"][pending] = sided.finite_point()
+                verdict[pending] = v
+                pending = pending[~done]
+                if len(pending) == 0:
+                    break
         return rec, verdict
 
     def judge(self, args: Sequence[np.ndarray], candidate: np.ndarray, rel: float,
