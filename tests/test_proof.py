@@ -7,7 +7,22 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import Add, Derivative, Integer, Interval, Rational, S, Symbol, atan, diff, exp, oo, pi
+from sympy import (
+    Add,
+    Derivative,
+    Function,
+    Integer,
+    Interval,
+    Rational,
+    S,
+    Symbol,
+    atan,
+    diff,
+    exp,
+    log,
+    oo,
+    pi,
+)
 from sympy.core.cache import clear_cache
 
 import derivations
@@ -257,3 +272,52 @@ def test_the_public_check_equal_names_what_it_received():
         public("sigma(z)", sigmoid(z), {z: S.Reals})
     with pytest.raises(derivations.DomainError, match="got list"):
         public(sigmoid(z), sigmoid(z), [z])
+
+
+def _small_chain() -> Derivation:
+    """L(u) = softplus(u) − pu = log(1 + eᵘ) − pu;  dL/du = d/du(log(1 + eᵘ) − pu) = σ(u) − p."""
+    loss = Function("L")(u)
+    written_out = log(1 + exp(u)) - p * u
+    steps = (
+        Step(softplus(u) - p * u, lhs=loss, rule="definition"),
+        Step(written_out, rule="softplus written out"),
+        Step(
+            sigmoid(u) - p,
+            lhs=Derivative(loss, u),
+            via=(Derivative(written_out, u),),
+            rule="differentiate",
+        ),
+    )
+    return Derivation("small_chain", "dL/du = σ(u) − p", "test", BCE_DOMAINS, steps, wrt=(u,))
+
+
+def test_the_checker_records_what_each_step_compared():
+    derivation = _small_chain()
+    loss, (first, second, third) = derivation.steps[0].lhs, derivation.proof.steps
+    assert derivation.proof.verdict == PROVED
+    assert first.members == (first.step.expr,)  # a name defined: nothing compared
+    assert second.members == (first.step.expr, second.step.expr) and second.continued
+    assert third.members == (Derivative(loss, u), *third.step.via, third.step.expr)
+    assert not first.continued and not third.continued
+    assert dict(first.known) == {}
+    assert dict(third.known) == {loss: second.step.expr}  # L's latest form, before step 3
+
+
+def test_the_view_and_the_coq_statements_read_the_checkers_results():
+    from dataclasses import replace
+
+    from bce_check.certify._statements import step_statements
+    from bce_check.render import view
+
+    def step_2(d: Derivation):
+        stated = next(s for s in step_statements(d) if s.name == "small_chain_step_2")
+        return stated.left, stated.right
+
+    derivation = _small_chain()
+    proof = derivation.proof
+    assert [r.continued for r in view(derivation).steps] == [False, True, False]
+    assert step_2(derivation) == proof.steps[1].members  # softplus(u) − pu = log(1 + eᵘ) − pu
+    planted = replace(proof.steps[1], members=(sigmoid(u), 1 - sigmoid(-u)), continued=False)
+    derivation.__dict__["proof"] = replace(proof, steps=(proof.steps[0], planted, proof.steps[2]))
+    assert [r.continued for r in view(derivation).steps] == [False, False, False]
+    assert step_2(derivation) == (sigmoid(u), 1 - sigmoid(-u))

@@ -1,9 +1,10 @@
 """What a certificate states: the lemmas of a derivation, as SymPy sides and Coq text.
 
 For a scalar derivation, one lemma per step, between consecutive members of a
-subject's chain (``_proof.py``), whatever SymPy's verdict on the step (coqc judges it: a
-step SymPy failed is stated too, and rejected by coqc): ``a = b`` for all values of the
-symbols in their domains, or, where a member is a derivative, ``is_derive (fun v => f) v b``
+subject's chain as the checker recorded them (``StepResult.members``, with the subjects
+it knew then), whatever SymPy's verdict on the step (coqc judges it: a step SymPy failed
+is stated too, and rejected by coqc): ``a = b`` for all values of the symbols in their
+domains, or, where a member is a derivative, ``is_derive (fun v => f) v b``
 (d/dv f = b, Coquelicot's derivative).  Then the closed form, the main theorem
 ``NAME_closed_form``: ``is_derive (fun v => DEFINITION) v (CLOSED_FORM)`` (for a
 second derivative ``is_derive_n … 2 …``; for an identity ``DEFINITION = CLOSED_FORM``).
@@ -175,28 +176,21 @@ def _link(derivation: Derivation, a: Basic, b: Basic, known: Mapping, name: str,
 def step_statements(
     derivation: Derivation, unstated: list[Unstated] | None = None
 ) -> list[Statement]:
-    """One statement per link of each step (scalar derivations).  A link with no Coq
-    statement raises ExpressionError, or, when ``unstated`` is a list, is added to it."""
+    """One statement per link of each step (scalar derivations): between consecutive
+    members of what the checker compared (``StepResult.members``), with the subjects it
+    knew then.  A link with no Coq statement raises ExpressionError, or, when
+    ``unstated`` is a list, is added to it."""
     if derivation.structured:
         return []
-    known: dict[Basic, Basic] = {}
     statements: list[Statement] = []
-    subject, previous = None, None
     for result in derivation.proof.steps:
-        step = result.step
-        if step.lhs is None or step.lhs == subject:
-            chain = [previous, *step.via, step.expr]
-        elif _is_name(step.lhs, derivation) and step.lhs not in known:
-            chain = [*step.via, step.expr]
-        else:
-            chain = [step.lhs, *step.via, step.expr]
-        links = list(pairwise(chain))
+        links = list(pairwise(result.members))
         for k, (a, b) in enumerate(links):
             suffix = chr(ord("a") + k) if len(links) > 1 else ""
             name = f"{derivation.name}_step_{result.index}{suffix}"
-            title = f"step {result.index}: {step.rule}"
+            title = f"step {result.index}: {result.step.rule}"
             try:
-                statement = _link(derivation, a, b, known, name, title)
+                statement = _link(derivation, a, b, result.known, name, title)
                 statement.proposition()  # ExpressionError: no Coq form
             except ExpressionError as error:
                 if unstated is None:
@@ -204,25 +198,24 @@ def step_statements(
                 unstated.append(Unstated(name, title, str(error)))
                 continue
             statements.append(statement)
-        subject, previous = result.lhs, step.expr
-        known[subject] = step.expr
-    return statements + _fact_statements(derivation, known)
+    return statements + _fact_statements(derivation)
 
 
-def _fact_statements(derivation: Derivation, known: Mapping) -> list[Statement]:
+def _fact_statements(derivation: Derivation) -> list[Statement]:
     """The facts SymPy proved that have a Coq statement (a limit or a value at a point
-    has none here: those are left out), with the subjects of the chain known."""
+    has none here: those are left out), between the members the checker compared, with
+    the subjects of the chain known."""
     statements = []
     for number, result in enumerate(derivation.proof.facts, start=1):
         fact = result.step
         if result.verdict != PROVED or fact.lhs is None:
             continue
-        chain = [fact.lhs, *fact.via, fact.expr]
         try:
-            for k, (a, b) in enumerate(pairwise(chain)):
-                suffix = chr(ord("a") + k) if len(chain) > 2 else ""
+            for k, (a, b) in enumerate(pairwise(result.members)):
+                suffix = chr(ord("a") + k) if len(result.members) > 2 else ""
                 name = f"{derivation.name}_fact_{number}{suffix}"
-                statement = _link(derivation, a, b, known, name, f"fact {number}: {fact.rule}")
+                title = f"fact {number}: {fact.rule}"
+                statement = _link(derivation, a, b, result.known, name, title)
                 coq(statement.left), coq(statement.right)  # ExpressionError: no Coq form
                 statements.append(statement)
         except ExpressionError:

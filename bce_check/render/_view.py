@@ -108,23 +108,19 @@ def domain_text(symbol: Symbol, domain: Basic) -> str:
 
 
 def _rows(results: tuple[StepResult, ...], facts: bool) -> tuple[Row, ...]:
-    rows = []
-    for i, result in enumerate(results):
-        continued = (
-            not facts and i > 0 and result.lhs == results[i - 1].lhs and result.step.lhs is None
+    """One row per result, as the checker recorded it (``StepResult.continued``)."""
+    return tuple(
+        Row(
+            i if facts else result.index,
+            result.step.rule,
+            result.lhs,
+            (*result.step.via, result.step.expr),
+            result.continued,
+            result.verdict,
+            result.method,
         )
-        rows.append(
-            Row(
-                i + 1 if facts else result.index,
-                result.step.rule,
-                result.lhs,
-                (*result.step.via, result.step.expr),
-                continued,
-                result.verdict,
-                result.method,
-            )
-        )
-    return tuple(rows)
+        for i, result in enumerate(results, start=1)
+    )
 
 
 def view(derivation: Derivation) -> View:

@@ -141,22 +141,30 @@ def _check_step(
     names,
     equalities: Equalities,
 ) -> StepResult:
+    """``step`` checked, with what it compared recorded (``StepResult.members``)."""
     if step.lhs is None or step.lhs == subject:
-        chain = [previous, *step.via, step.expr]
+        members = chain = [previous, *step.via, step.expr]
         lhs = subject
     elif _is_new_name(step.lhs, known, derivation):
-        chain = [*step.via, step.expr]
+        members = chain = [*step.via, step.expr]
         lhs = step.lhs
     elif derivation.structured:
+        members = [step.lhs, *step.via, step.expr]
         chain = [step.lhs.xreplace(dict(known)), *step.via, step.expr]
         lhs = step.lhs
     else:
+        members = [step.lhs, *step.via, step.expr]
         chain = [_meaning(step.lhs, known), *step.via, step.expr]
         lhs = step.lhs
+    recorded = {
+        "members": tuple(members),
+        "known": dict(known),  # a copy: the walk goes on updating its own
+        "continued": step.lhs is None and subject is not None,
+    }
     if len(chain) == 1:
-        return StepResult(index, step, lhs, PROVED, f"definition of {lhs}")
+        return StepResult(index, step, lhs, PROVED, f"definition of {lhs}", **recorded)
     result = equalities.chain(chain, _seed(derivation.name, index), step.shapes, names)
-    return StepResult(index, step, lhs, result.verdict, result.method)
+    return StepResult(index, step, lhs, result.verdict, result.method, **recorded)
 
 
 def _is_name(lhs: Basic, known, derivation: Derivation, names) -> bool:

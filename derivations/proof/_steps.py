@@ -25,7 +25,7 @@ matrices, index forms and sums are written out entry by entry and compared
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sympy import Basic, Symbol
 
@@ -74,13 +74,28 @@ class ClosedForm:
 
 @dataclass(frozen=True)
 class StepResult:
-    """A checked step: its number, its subject, its verdict and how it was reached."""
+    """A checked step: its number, its subject, its verdict and how it was reached.
+
+    The one walk over the chain (``_chain.check``) records what it compared, so that what
+    shows or restates a step (the view, the Coq statements) reads it from here:
+
+    * ``members``: the expressions the step states equal, in order, as written (one link
+      between each two consecutive): ``previous expr, via…, expr`` when the step continues
+      its subject; ``via…, expr`` when it defines a name (L(u), BCE); ``lhs, via…, expr``
+      otherwise (the checker compares the lhs by its meaning);
+    * ``known``: what each subject stood for when the step was checked (its latest
+      expression before the step; for a fact, at the end of the chain);
+    * ``continued``: the line writes no lhs and continues the subject of the line before.
+    """
 
     index: int
     step: Step
     lhs: Basic
     verdict: Verdict
     method: str
+    members: tuple[Basic, ...] = ()
+    known: Mapping[Basic, Basic] = field(default_factory=dict, compare=False)
+    continued: bool = False
 
 
 @dataclass(frozen=True)
