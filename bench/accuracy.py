@@ -223,7 +223,7 @@ def print_table(quantity: str, rows: list[Row], unit: str) -> None:
         )
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--points", type=int, default=400, help="K: |u| values per sign (default 400)"
@@ -231,40 +231,42 @@ def main() -> None:
     parser.add_argument(
         "--no-jit", action="store_true", help="call the JAX functions eagerly, not jitted"
     )
-    args = parser.parse_args()
-    start = time.perf_counter()
-    mpmath.mp.dps = DPS
-    np.seterr(all="ignore")
+    return parser.parse_args()
 
-    d = derivations.get("bce_logit_gradient")
-    funcs = implementations(d, jit=not args.no_jit)
+
+def references(u: np.ndarray, p: np.ndarray, dtype) -> dict[str, tuple[list, np.ndarray]]:
+    """{quantity: (60-digit references, the scale each error is measured in)} on the grid."""
+    refs = [reference(float(a), float(b)) for a, b in zip(u, p, strict=True)]
+    loss_ref = [loss for loss, _ in refs]
+    grad_ref = [sigma - mpmath.mpf(float(b)) for (_, sigma), b in zip(refs, p, strict=True)]
+    # scales, rounded once from the reference to the dtype under test (p is exact in it)
+    loss_scale = np.array([round_to(loss, dtype) for loss in loss_ref])
+    sigma = np.array([round_to(sigma, dtype) for _, sigma in refs])
+    grad_scale = np.maximum(np.abs(sigma), np.abs(p.astype(np.float64)))
+    return {"loss": (loss_ref, loss_scale), "gradient": (grad_ref, grad_scale)}
+
+
+def measure_all(funcs, points: int) -> tuple[dict[tuple[str, str, type], Row], dict]:
+    """A Row per (quantity, implementation, dtype), and the grid of each dtype."""
     rows: dict[tuple[str, str, type], Row] = {}
     grids = {}
     for dtype in DTYPES:
-        u, p = grid(args.points, dtype)
+        u, p = grid(points, dtype)
         grids[dtype] = (u, p)
         tiny = float(np.finfo(dtype).tiny)
-        refs = [reference(float(a), float(b)) for a, b in zip(u, p, strict=True)]
-        loss_ref = [loss for loss, _ in refs]
-        grad_ref = [sigma - mpmath.mpf(float(b)) for (_, sigma), b in zip(refs, p, strict=True)]
-        # scales, rounded once from the reference to the dtype under test (p is exact in it)
-        loss_scale = np.array([round_to(loss, dtype) for loss in loss_ref])
-        sigma = np.array([round_to(sigma, dtype) for _, sigma in refs])
-        grad_scale = np.maximum(np.abs(sigma), np.abs(p.astype(np.float64)))
-        for quantity, ref, scale in (
-            ("loss", loss_ref, loss_scale),
-            ("gradient", grad_ref, grad_scale),
-        ):
+        for quantity, (ref, scale) in references(u, p, dtype).items():
             for name, f in funcs[quantity].items():
                 rows[quantity, name, dtype] = measure(
                     quantity, name, dtype, f(u, p), ref, scale, tiny
                 )
+    return rows, grids
 
-    n = grids[np.float64][0].size
+
+def print_tables(rows: dict[tuple[str, str, type], Row], n: int, points: int, jit: bool) -> None:
     print(
-        f"bce_logit_gradient: {n} points per dtype (u = 0, ±logspace(-8, 3, {args.points}); "
+        f"bce_logit_gradient: {n} points per dtype (u = 0, ±logspace(-8, 3, {points}); "
         f"p in {{0, 1e-6, 0.1, 0.5, 0.9, 1-1e-6, 1}}), reference: mpmath, {DPS} digits; "
-        f"JAX {'eager' if args.no_jit else 'jitted'}"
+        f"JAX {'jitted' if jit else 'eager'}"
     )
     for quantity, unit in (
         ("loss", "ulps of the reference"),
@@ -272,70 +274,120 @@ def main() -> None:
     ):
         print_table(quantity, [r for (q, _, _), r in rows.items() if q == quantity], unit)
 
+
+def verdict(label: str, ok: bool, figure: str, grids, row: Row | None = None, show_worst=False):
+    """Print one target check's line (with the worst point where useful); return ``ok``."""
+    u, p = grids[row.dtype] if row else (None, None)
+    worst = ""
+    if row is not None and (show_worst or not ok):
+        i = row.first_nonfinite if row.nonfinite and show_worst == "nonfinite" else row.worst()
+        worst = f"; worst at {point(u, p, i)}"
+    print(f"  {'met    ' if ok else 'NOT met'}  {label}: {figure}{worst}")
+    return ok
+
+
+def numpy_loss_targets(rows, grids) -> list[bool]:
+    """Target 1: the emitted NumPy loss within NUMPY_LOSS_TARGET ulps."""
+    results = []
+    for dtype in DTYPES:
+        row = rows["loss", "emitted numpy", dtype]
+        limit = NUMPY_LOSS_TARGET[dtype]
+        results.append(
+            verdict(
+                f"1. emitted numpy loss, {np.dtype(dtype).name}",
+                row.stat("max") <= limit,
+                f"max {compact(row.stat('max'))} ulp (target ≤ {limit:g})",
+                grids,
+                row,
+                show_worst=True,
+            )
+        )
+    return results
+
+
+def jax_loss_targets(rows, grids) -> list[bool]:
+    """Target 2: the emitted JAX loss never worse than optax, in max and p99."""
+    results = []
+    for dtype in DTYPES:
+        ours, theirs = rows["loss", "emitted jax", dtype], rows["loss", "optax", dtype]
+        ok = ours.stat("max") <= theirs.stat("max") and ours.stat("p99") <= theirs.stat("p99")
+        results.append(
+            verdict(
+                f"2. emitted jax loss, {np.dtype(dtype).name}",
+                ok,
+                f"max {ours.stat('max'):.4g} vs optax {theirs.stat('max'):.4g}, "
+                f"p99 {ours.stat('p99'):.4g} vs optax {theirs.stat('p99'):.4g}",
+                grids,
+                ours,
+                show_worst=True,
+            )
+        )
+    return results
+
+
+def finite_targets(rows, grids) -> list[bool]:
+    """Target 3: no non-finite value from an emitted function."""
+    results = []
+    for quantity in ("loss", "gradient"):
+        for impl in ("emitted numpy", "emitted jax"):
+            for dtype in DTYPES:
+                row = rows[quantity, impl, dtype]
+                results.append(
+                    verdict(
+                        f"3. {impl} {quantity}, {np.dtype(dtype).name}",
+                        row.nonfinite == 0,
+                        f"{row.nonfinite} non-finite",
+                        grids,
+                        row if row.nonfinite else None,
+                        show_worst="nonfinite",
+                    )
+                )
+    return results
+
+
+def gradient_targets(rows, grids) -> list[bool]:
+    """Target 4: the emitted gradient within GRADIENT_TARGET spacings."""
+    results = []
+    for impl in ("emitted numpy", "emitted jax"):
+        for dtype in DTYPES:
+            row = rows["gradient", impl, dtype]
+            results.append(
+                verdict(
+                    f"4. {impl} gradient, {np.dtype(dtype).name}",
+                    row.stat("max") <= GRADIENT_TARGET,
+                    f"max {compact(row.stat('max'))} spacings (target ≤ {GRADIENT_TARGET:g})",
+                    grids,
+                    row,
+                    show_worst=True,
+                )
+            )
+    return results
+
+
+def print_targets(rows, grids) -> list[bool]:
+    """Each target check's line; the outcome of each, in order."""
     print("\nTargets")
     print("  1. emitted loss, NumPy: max ≤ 1 ulp in float64, ≤ 2 ulp in float32")
     print("  2. emitted loss, JAX: never worse than optax (max and p99) in each dtype")
     print("  3. no non-finite values from the emitted functions")
     print("  4. emitted gradient within 2 spacings of max(|σ(u)|, |p|), both targets and dtypes")
-    results = []
-
-    def verdict(label: str, ok: bool, figure: str, row: Row | None = None, show_worst=False):
-        u, p = grids[row.dtype] if row else (None, None)
-        worst = ""
-        if row is not None and (show_worst or not ok):
-            i = row.first_nonfinite if row.nonfinite and show_worst == "nonfinite" else row.worst()
-            worst = f"; worst at {point(u, p, i)}"
-        results.append(ok)
-        print(f"  {'met    ' if ok else 'NOT met'}  {label}: {figure}{worst}")
-
     print()
-    for dtype in DTYPES:
-        name = np.dtype(dtype).name
-        row = rows["loss", "emitted numpy", dtype]
-        limit = NUMPY_LOSS_TARGET[dtype]
-        verdict(
-            f"1. emitted numpy loss, {name}",
-            row.stat("max") <= limit,
-            f"max {compact(row.stat('max'))} ulp (target ≤ {limit:g})",
-            row,
-            show_worst=True,
-        )
-    for dtype in DTYPES:
-        name = np.dtype(dtype).name
-        ours, theirs = rows["loss", "emitted jax", dtype], rows["loss", "optax", dtype]
-        ok = ours.stat("max") <= theirs.stat("max") and ours.stat("p99") <= theirs.stat("p99")
-        verdict(
-            f"2. emitted jax loss, {name}",
-            ok,
-            f"max {ours.stat('max'):.4g} vs optax {theirs.stat('max'):.4g}, "
-            f"p99 {ours.stat('p99'):.4g} vs optax {theirs.stat('p99'):.4g}",
-            ours,
-            show_worst=True,
-        )
-    for quantity in ("loss", "gradient"):
-        for impl in ("emitted numpy", "emitted jax"):
-            for dtype in DTYPES:
-                row = rows[quantity, impl, dtype]
-                verdict(
-                    f"3. {impl} {quantity}, {np.dtype(dtype).name}",
-                    row.nonfinite == 0,
-                    f"{row.nonfinite} non-finite",
-                    row if row.nonfinite else None,
-                    show_worst="nonfinite",
-                )
-    for impl in ("emitted numpy", "emitted jax"):
-        for dtype in DTYPES:
-            row = rows["gradient", impl, dtype]
-            verdict(
-                f"4. {impl} gradient, {np.dtype(dtype).name}",
-                row.stat("max") <= GRADIENT_TARGET,
-                f"max {compact(row.stat('max'))} spacings (target ≤ {GRADIENT_TARGET:g})",
-                row,
-                show_worst=True,
-            )
-    met = sum(results)
+    checks = (numpy_loss_targets, jax_loss_targets, finite_targets, gradient_targets)
+    return [ok for targets in checks for ok in targets(rows, grids)]
+
+
+def main() -> None:
+    args = arguments()
+    start = time.perf_counter()
+    mpmath.mp.dps = DPS
+    np.seterr(all="ignore")
+    d = derivations.get("bce_logit_gradient")
+    funcs = implementations(d, jit=not args.no_jit)
+    rows, grids = measure_all(funcs, args.points)
+    print_tables(rows, grids[np.float64][0].size, args.points, jit=not args.no_jit)
+    results = print_targets(rows, grids)
     print(
-        f"\n{met}/{len(results)} target checks met; "
+        f"\n{sum(results)}/{len(results)} target checks met; "
         f"{time.perf_counter() - start:.1f} s (after imports)"
     )
 

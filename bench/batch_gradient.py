@@ -132,6 +132,45 @@ VARIANTS = {
 }
 
 
+def jax_calls(emitted_jax, Xj, thj, yj, variants: bool) -> dict:
+    """{label: (jitted function, arguments)}, each variant checked against the emitted one."""
+    calls = {
+        "X @ v (one pass)": (jax.jit(lambda X, v: X @ v), (Xj, thj)),
+        "jax.grad(mean BCE)": (jax.jit(jax.grad(mean_bce)), (thj, Xj, yj)),
+        "emitted jax": (jax.jit(emitted_jax), (Xj, thj, yj)),
+    }
+    if variants:
+        calls |= {label: (jax.jit(f), (Xj, thj, yj)) for label, f in VARIANTS.items()}
+        expected = np.asarray(calls["emitted jax"][0](Xj, thj, yj))
+        for label in VARIANTS:
+            got = np.asarray(calls[label][0](Xj, thj, yj))
+            if not np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+                raise SystemExit(f"{label} disagrees with the emitted gradient")
+    return calls
+
+
+def print_shape(X, rows: dict, agree: float) -> None:
+    """The table of one shape: each median, against one pass and against jax.grad."""
+    m, n = X.shape
+    one_pass, autodiff = rows["X @ v (one pass)"], rows["jax.grad(mean BCE)"]
+    print(
+        f"X: {m:,} x {n}, float64, {X.nbytes / 1e6:.0f} MB "
+        f"(emitted vs jax.grad: max relative difference {agree:.1e})"
+    )
+    print(f"  {'':24s} {'median':>10s} {'x one pass':>11s} {'jax.grad / this':>16s}")
+    for label, seconds in rows.items():
+        print(
+            f"  {label:24s} {seconds * 1e3:8.2f} ms {seconds / one_pass:10.2f}x "
+            f"{autodiff / seconds:15.2f}x"
+        )
+    emitted = rows["emitted jax"]
+    print(
+        f"  targets: emitted jax >= 1.5x faster than jax.grad: {autodiff / emitted:.2f}x "
+        f"({'met' if autodiff / emitted >= 1.5 else 'NOT met'}); within 2x of one pass: "
+        f"{emitted / one_pass:.2f}x ({'met' if emitted / one_pass <= 2 else 'NOT met'})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
@@ -146,18 +185,7 @@ def main() -> None:
         theta = 0.1 * rng.standard_normal(n)
         y = (rng.random(m) < 0.5).astype(np.float64)
         Xj, thj, yj = jnp.asarray(X), jnp.asarray(theta), jnp.asarray(y)
-        calls = {
-            "X @ v (one pass)": (jax.jit(lambda X, v: X @ v), (Xj, thj)),
-            "jax.grad(mean BCE)": (jax.jit(jax.grad(mean_bce)), (thj, Xj, yj)),
-            "emitted jax": (jax.jit(emitted_jax), (Xj, thj, yj)),
-        }
-        if args.variants:
-            calls |= {label: (jax.jit(f), (Xj, thj, yj)) for label, f in VARIANTS.items()}
-            expected = np.asarray(calls["emitted jax"][0](Xj, thj, yj))
-            for label in VARIANTS:
-                got = np.asarray(calls[label][0](Xj, thj, yj))
-                if not np.allclose(got, expected, rtol=1e-9, atol=1e-12):
-                    raise SystemExit(f"{label} disagrees with the emitted gradient")
+        calls = jax_calls(emitted_jax, Xj, thj, yj, args.variants)
         rows = median_seconds(calls, args.repeat)  # the JAX calls together, round-robin
         rows |= median_seconds(  # NumPy apart: its temporaries would disturb the JAX timings
             {
@@ -169,23 +197,7 @@ def main() -> None:
         check = np.asarray(jax.jit(emitted_jax)(Xj, thj, yj))
         reference = np.asarray(jax.jit(jax.grad(mean_bce))(thj, Xj, yj))
         agree = np.max(np.abs(check - reference)) / np.max(np.abs(reference))
-        one_pass, autodiff = rows["X @ v (one pass)"], rows["jax.grad(mean BCE)"]
-        print(
-            f"X: {m:,} x {n}, float64, {X.nbytes / 1e6:.0f} MB "
-            f"(emitted vs jax.grad: max relative difference {agree:.1e})"
-        )
-        print(f"  {'':24s} {'median':>10s} {'x one pass':>11s} {'jax.grad / this':>16s}")
-        for label, seconds in rows.items():
-            print(
-                f"  {label:24s} {seconds * 1e3:8.2f} ms {seconds / one_pass:10.2f}x "
-                f"{autodiff / seconds:15.2f}x"
-            )
-        emitted = rows["emitted jax"]
-        print(
-            f"  targets: emitted jax >= 1.5x faster than jax.grad: {autodiff / emitted:.2f}x "
-            f"({'met' if autodiff / emitted >= 1.5 else 'NOT met'}); within 2x of one pass: "
-            f"{emitted / one_pass:.2f}x ({'met' if emitted / one_pass <= 2 else 'NOT met'})"
-        )
+        print_shape(X, rows, agree)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 
@@ -32,6 +33,9 @@ from bce_check.cli._scale import begin, exhaustive_points, exhaustive_report, pr
 from bce_check.cli._scale import options as scale_options
 from bce_check.cli._user import check_command, derive_command
 from derivations import BceCheckError, Derivation
+
+if TYPE_CHECKING:
+    from bce_check.report import Report
 
 
 def _selected(name: str | None, all_: bool) -> list[Derivation]:
@@ -115,12 +119,37 @@ def verify(
     use_compilation_cache()
     begin(scale, dtype)
     from bce_check.report import table
-    from bce_check.verify import WORKERS, jobs, verify_many
+    from bce_check.verify import jobs
 
     started = time.perf_counter()
     selected = [d.name for d in _selected(name, all_)]
     planned = [] if scale["exhaustive"] else jobs(selected, samples, seed, shapes)
     show_progress = not as_json and sys.stderr.isatty() and prints()
+    report = _verify_report(
+        selected, planned, samples, seed, dtype, shapes, scale, show_progress,
+        oracle_points=oracle_points, audit=audit,
+    )  # fmt: skip
+    report = replace(report, seconds=time.perf_counter() - started)  # wall, not summed
+    if prints():
+        click.echo(report.to_json() if as_json else table(report, wide=wide))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _verify_report(
+    selected: list[str],
+    planned: list,
+    samples: int,
+    seed: int,
+    dtype: str,
+    shapes: int,
+    scale: dict,
+    show_progress: bool,
+    **oracle: int,
+) -> Report:
+    """The report ``verify`` prints: the ``planned`` run (or the exhaustive one) of
+    ``selected``, with a progress bar on stderr when it is shown."""
+    from bce_check.verify import WORKERS, verify_many
+
     with click.progressbar(
         length=sum(j.count for j in planned) or exhaustive_points(selected, scale),
         label="verifying",
@@ -128,18 +157,12 @@ def verify(
         hidden=not show_progress,
     ) as bar:
         if scale["exhaustive"]:
-            report = exhaustive_report(selected, scale, bar.update)
-        else:
-            workers = min(WORKERS, os.cpu_count() or 1)
-            report = verify_many(
-                selected, samples, seed, dtype, bar.update, workers, shapes,
-                planned=planned, devices=scale["devices"],
-                oracle_points=oracle_points, audit=audit,
-            )  # fmt: skip
-    report = replace(report, seconds=time.perf_counter() - started)  # wall, not summed
-    if prints():
-        click.echo(report.to_json() if as_json else table(report, wide=wide))
-    return EXIT_OK if report.ok else EXIT_FAILED
+            return exhaustive_report(selected, scale, bar.update)
+        workers = min(WORKERS, os.cpu_count() or 1)
+        return verify_many(
+            selected, samples, seed, dtype, bar.update, workers, shapes,
+            planned=planned, devices=scale["devices"], **oracle,
+        )  # fmt: skip
 
 
 @cli.command()

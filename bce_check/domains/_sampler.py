@@ -91,6 +91,19 @@ class Sampler:
         n = count * size
         choice = uniforms(seed, 2 * stream, start * size, n, dtype)
         b = uniforms(seed, 2 * stream + 1, start * size, n, dtype)
+        lo, hi, offset, sign, logarithmic = self._parameters(choice, dtype)
+        t = lo + (hi - lo) * b
+        magnitude = jnp.where(logarithmic > 0, jnp.exp(math.log(10.0) * t), t)
+        values = (offset + sign * magnitude).astype(dtype)
+        if self.inside is not None:  # 1 − 1e-8 rounds to 1 in float32: step back inside
+            lo, hi = (jnp.asarray(v, dtype) for v in self.inside)
+            values = jnp.clip(values, jnp.nextafter(lo, hi), jnp.nextafter(hi, lo))
+        return values.reshape((count, *self.shape))
+
+    def _parameters(self, choice: Array, dtype) -> tuple[Array, ...]:
+        """Per element, its component's (lo, hi, offset, sign, is log-uniform), picked by
+        ``choice``; a sign of 0 is drawn as − or + by the half of the slice ``choice`` is in."""
+        import jax.numpy as jnp
         edges = [
             sum(c.weight for c in self.components[: i + 1]) for i in range(len(self.components))
         ]
@@ -114,13 +127,7 @@ class Sampler:
         sign = per_component([float(c.sign) for c in self.components])
         sign = jnp.where(sign == 0, jnp.where(choice < middle, -1.0, 1.0), sign).astype(dtype)
         logarithmic = per_component([float(c.kind == "log-uniform") for c in self.components])
-        t = lo + (hi - lo) * b
-        magnitude = jnp.where(logarithmic > 0, jnp.exp(math.log(10.0) * t), t)
-        values = (offset + sign * magnitude).astype(dtype)
-        if self.inside is not None:  # 1 − 1e-8 rounds to 1 in float32: step back inside
-            lo, hi = (jnp.asarray(v, dtype) for v in self.inside)
-            values = jnp.clip(values, jnp.nextafter(lo, hi), jnp.nextafter(hi, lo))
-        return values.reshape((count, *self.shape))
+        return lo, hi, offset, sign, logarithmic
 
 
 @dataclass(frozen=True)

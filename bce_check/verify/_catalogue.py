@@ -240,23 +240,36 @@ def verify_many(
     sweep = sweep_for(devices)
     items = [(i, job, seed, dtype, oracle) for i, job in enumerate(planned)]
     workers = 1 if sweep is not None else min(workers or 1, len(items))
-    reports: list = [None] * len(items)
     if workers <= 1:
-        for index, job, _, _, _ in items:
-            reports[index] = run(job.problem, job.count, seed, dtype, sweep=sweep, **oracle)
-            if progress is not None:
-                progress(job.count)
+        reports = _run_in_turn(items, sweep, progress)
     else:
-        context = multiprocessing.get_context("spawn")  # JAX's threads do not survive a fork
-        with _pool(context, workers) as pool:
-            for index, report in pool.imap_unordered(_run_planned, items):
-                reports[index] = report
-                if progress is not None:
-                    progress(planned[index].count)
+        reports = _run_shared(items, workers, progress)
     total = reports[0]
     for report in reports[1:]:
         total = total + report
     return replace(total, samples=samples)  # per derivation, not a matrix problem's instances
+
+
+def _run_in_turn(items: list[tuple], sweep: Callable | None, progress) -> list[Report]:
+    """The planned jobs' reports, run one after another in this process, with ``sweep``."""
+    reports = []
+    for _, job, seed, dtype, oracle in items:
+        reports.append(run(job.problem, job.count, seed, dtype, sweep=sweep, **oracle))
+        if progress is not None:
+            progress(job.count)
+    return reports
+
+
+def _run_shared(items: list[tuple], workers: int, progress) -> list[Report]:
+    """The planned jobs' reports in plan order, run shared among ``workers`` processes."""
+    reports: list = [None] * len(items)
+    context = multiprocessing.get_context("spawn")  # JAX's threads do not survive a fork
+    with _pool(context, workers) as pool:
+        for index, report in pool.imap_unordered(_run_planned, items):
+            reports[index] = report
+            if progress is not None:
+                progress(items[index][1].count)
+    return reports
 
 
 def _pool(context, workers: int):

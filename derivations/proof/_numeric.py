@@ -254,6 +254,12 @@ def numeric_agreement(a: Basic, b: Basic, domains: Mapping[Symbol, object], seed
             return Check(
                 NUMERIC_ONLY, f"agrees to {NUMERIC_DIGITS} digits at {agreed} random points"
             )
+    return _ran_out(agreed, unsettled)
+
+
+def _ran_out(agreed: int, unsettled: int) -> Check:
+    """The verdict when 3·NUMERIC_POINTS points were tried and fewer than NUMERIC_POINTS
+    agreed: ``inconclusive`` if some never settled, else ``failed``."""
     tried = f"{agreed} of {3 * NUMERIC_POINTS} random points"
     if unsettled:
         return Check(

@@ -157,25 +157,11 @@ def build(
     domains = symbol_domains([definition], list(where), u.name)
     check_real(definition, domains, u)
     loss = Function("L")(u)
-    steps = [Step(definition, lhs=loss, rule="definition")]
-    recognised = recognise(definition)
-    if recognised != definition:
-        steps.append(Step(recognised, rule="recognise σ: 1/(1 + e^(−x)) = σ(x)"))
-    stable_form, fired = stable(steps[-1].expr)
-    if fired:
-        steps.append(Step(stable_form, rule="stable form: " + "; ".join(fired)))
+    steps = _rewritten(definition, loss)
     function = steps[-1].expr
     derivative = function.diff(u)
     _refuse_distributions(function, derivative, u)
-    rules = ", ".join(rules_used(function, u)) or "x' = 1"  # function is u itself
-    shown = _ordered(derivative, u)
-    steps.append(Step(shown, lhs=Derivative(loss, u), rule=f"differentiate: {rules}"))
-    closed = reflect(shortest(derivative))
-    if closed != derivative:
-        steps.append(Step(_ordered(closed, u), rule=f"simplify: {_simplified(derivative, closed)}"))
-    collected = collect_reflected(closed)
-    if collected != closed:
-        steps.append(Step(_ordered(collected, u), rule=collected_rule(collected)))
+    steps += _differentiated(function, derivative, loss, u)
     return Derivation(
         name=name,
         title=title or f"L'({u}) for L({u}) = {text.strip()}",
@@ -186,6 +172,31 @@ def build(
         notes=_kinks(function, derivative, u),
         closed_forms=(ClosedForm(Derivative(loss, u), steps[-1].expr, definition, (u,)),),
     )
+
+
+def _rewritten(definition: Basic, loss: Basic) -> list[Step]:
+    """L(u) = definition, then σ recognised and the stable form, where either changes it."""
+    steps = [Step(definition, lhs=loss, rule="definition")]
+    recognised = recognise(definition)
+    if recognised != definition:
+        steps.append(Step(recognised, rule="recognise σ: 1/(1 + e^(−x)) = σ(x)"))
+    stable_form, fired = stable(steps[-1].expr)
+    if fired:
+        steps.append(Step(stable_form, rule="stable form: " + "; ".join(fired)))
+    return steps
+
+
+def _differentiated(function: Basic, derivative: Basic, loss: Basic, u: Symbol) -> list[Step]:
+    """L'(u) by the rules used, then simplified and collected, where either changes it."""
+    rules = ", ".join(rules_used(function, u)) or "x' = 1"  # function is u itself
+    steps = [Step(_ordered(derivative, u), lhs=Derivative(loss, u), rule=f"differentiate: {rules}")]
+    closed = reflect(shortest(derivative))
+    if closed != derivative:
+        steps.append(Step(_ordered(closed, u), rule=f"simplify: {_simplified(derivative, closed)}"))
+    collected = collect_reflected(closed)
+    if collected != closed:
+        steps.append(Step(_ordered(collected, u), rule=collected_rule(collected)))
+    return steps
 
 
 def _simplified(derivative: Basic, closed: Basic) -> str:

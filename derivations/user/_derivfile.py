@@ -138,29 +138,36 @@ def read(text: str, source: str = "a derivation file") -> FileDerivation:
     if lines[0].lhs is None:
         raise _error(lines[0].number, "the first line must start a subject: 'L(u) = …'")
     if shapes_from(headers["where"]):  # vectors declared: vector text (_vectorfile.py)
-        name = headers["name"][0] if headers["name"] else "derivation"
-        check_identifier(name, "name")
-        numbers = tuple(line.number for line in lines)
-        parts = vector_parts(headers, lines)
-        return FileDerivation(name=name, source=source, lines=numbers, **parts)
+        return _read_vector(headers, lines, source)
+    return _read_scalar(headers, lines, source)
+
+
+def _name(headers: dict[str, list[str]]) -> str:
+    """The ``name:`` header (a Python identifier), or ``derivation``."""
+    name = headers["name"][0] if headers["name"] else "derivation"
+    check_identifier(name, "name")
+    return name
+
+
+def _read_vector(headers: dict[str, list[str]], lines: list[_Line], source: str) -> FileDerivation:
+    """A file whose ``where:`` declares vectors, read as vector text (``_vectorfile.py``)."""
+    name = _name(headers)
+    numbers = tuple(line.number for line in lines)
+    parts = vector_parts(headers, lines)
+    return FileDerivation(name=name, source=source, lines=numbers, **parts)
+
+
+def _read_scalar(headers: dict[str, list[str]], lines: list[_Line], source: str) -> FileDerivation:
+    """A file of one variable: F(x) = …, then its derivatives, line by line."""
     first, variable, order = _subject(lines[0])
     if variable is None or order:
         raise _error(lines[0].number, f"the first subject must be F(x), such as L(u), got "
                      f"{lines[0].lhs!r}")  # fmt: skip
-    steps, numbers, written = [], [], []
-    for line in lines:
-        _same_function(line, lines[0], variable)
-        subject = _subject(line)[0] if line.lhs else None
-        *via, expr = (_parse_side(line, side) for side in line.sides)
-        rule = line.rule or ("definition" if not steps else "(no rule given)")
-        steps.append(Step(expr, rule=rule, lhs=subject, via=tuple(via)))
-        numbers.append(line.number)
-        written.append((line.lhs or written[-1][0], line.sides[-1]))
+    steps, numbers, written = _steps(lines, variable)
     if variable not in steps[0].expr.free_symbols:
         raise _error(lines[0].number, f"{lines[0].lhs} = {written[0][1].strip()} does not "
                      f"depend on {variable}: there is nothing to differentiate")  # fmt: skip
-    name = headers["name"][0] if headers["name"] else "derivation"
-    check_identifier(name, "name")
+    name = _name(headers)
     expressions = [e for s in steps for e in (s.expr, *s.via, *([s.lhs] if s.lhs else []))]
     domains = symbol_domains(expressions, headers["where"], variable.name)
     forms, last = _closed_form(steps, first)
@@ -175,6 +182,20 @@ def read(text: str, source: str = "a derivation file") -> FileDerivation:
         closed_forms=forms,
         lines=tuple(numbers),
     )
+
+
+def _steps(lines: list[_Line], variable: Symbol) -> tuple[list[Step], list[int], list[tuple]]:
+    """A Step per line; its file line; and (subject, last side) as written, per line."""
+    steps, numbers, written = [], [], []
+    for line in lines:
+        _same_function(line, lines[0], variable)
+        subject = _subject(line)[0] if line.lhs else None
+        *via, expr = (_parse_side(line, side) for side in line.sides)
+        rule = line.rule or ("definition" if not steps else "(no rule given)")
+        steps.append(Step(expr, rule=rule, lhs=subject, via=tuple(via)))
+        numbers.append(line.number)
+        written.append((line.lhs or written[-1][0], line.sides[-1]))
+    return steps, numbers, written
 
 
 def _same_function(line: _Line, first: _Line, variable: Symbol) -> None:

@@ -67,9 +67,8 @@ def _domains(definition: Basic, objects: dict, where: list[str], v: MatrixSymbol
     return domains | {s: declared.get(s.name, S.Reals) for s in scalars}
 
 
-def build_vector(text: str, wrt: str, where: list[str], name: str, title: str | None) -> Derivation:
-    """The Derivation of ∂L/∂``wrt`` for a ``wrt`` declared a vector or matrix in ``where``."""
-    shapes = shapes_from(where)
+def _objects(shapes: dict, wrt: str) -> tuple[dict, set]:
+    """A MatrixSymbol per declared vector or matrix and a Symbol per size; and the sizes."""
     if wrt not in shapes:
         declared = ", ".join(shapes)
         raise DomainError(
@@ -79,9 +78,12 @@ def build_vector(text: str, wrt: str, where: list[str], name: str, title: str | 
     objects: dict = {n: MatrixSymbol(n, *shape) for n, shape in shapes.items()}
     sizes = {s for shape in shapes.values() for s in shape if s.is_Symbol}
     objects.update({s.name: s for s in sizes})
-    definition = _loss(text, objects)
-    v = objects[wrt]
-    domains = _domains(definition, objects, where, v)
+    return objects, sizes
+
+
+def _steps(definition: Basic, v: MatrixSymbol, domains: dict) -> list[Step]:
+    """L(v) = definition, then ∂L/∂v by vector rules, then with sum(y) = 1 for a label y
+    on the simplex."""
     sums: dict = {}
     rules: list[str] = []
     general = tidy(gradient(definition, v, sums, rules))
@@ -96,6 +98,16 @@ def build_vector(text: str, wrt: str, where: list[str], name: str, title: str | 
         named = ", ".join(f"sum({g}) = 1" for g, d in sums.items() if d in labels)
         steps.append(Step(tidy(sums_written(general.xreplace(labels), sums)), rule=named
                           + ": on the simplex"))  # fmt: skip
+    return steps
+
+
+def build_vector(text: str, wrt: str, where: list[str], name: str, title: str | None) -> Derivation:
+    """The Derivation of ∂L/∂``wrt`` for a ``wrt`` declared a vector or matrix in ``where``."""
+    objects, sizes = _objects(shapes_from(where), wrt)
+    definition = _loss(text, objects)
+    v = objects[wrt]
+    domains = _domains(definition, objects, where, v)
+    steps = _steps(definition, v, domains)
     at = small_shapes(sizes)
     shown = "; ".join(", ".join(f"{k} = {n}" for k, n in shape.items()) for shape in at)
     return Derivation(
