@@ -104,12 +104,11 @@ def _inherited(name: str, tracked: list, partial: Callable, inputs: list, zero: 
     return inherited
 
 
-def _step(eqn, bind: Callable, inputs: list, errors: list, outputs: list) -> list:
-    """The error bounds of one operation's outputs (None for non-float outputs)."""
+def _partial(eqn, bind: Callable, errors: list) -> Callable:
+    """partial(positions, primals): |JVP| of the operation's outputs along the errors of the
+    inputs at ``positions``, with the other inputs held at ``primals``."""
     import jax
     import jax.numpy as jnp
-    name = eqn.primitive.name
-    tracked = [i for i, e in enumerate(errors) if e is not None and _is_float(inputs[i])]
 
     def partial(positions, primals):
         def g(*moved):
@@ -123,13 +122,17 @@ def _step(eqn, bind: Callable, inputs: list, errors: list, outputs: list) -> lis
         tangents = jax.jvp(g, given, [errors[i].astype(primals[i].dtype) for i in positions])[1]
         return [jnp.abs(t) if _is_float(t) else 0.0 for t in tangents]
 
-    inherited = [0.0] * len(outputs)
-    if "callback" in name:  # host code has no JVP: charge its own rounding only
-        tracked = []
-    with contextlib.suppress(NotImplementedError):  # a primitive without a JVP rule: likewise
-        inherited = _inherited(name, tracked, partial, inputs, inherited, errors)
-    if name == "div" and _is_float(outputs[0]):  # a/b: |e_a|/|b| + |a/b|·|e_b|/|b|, not
-        # JAX's a·e_b/b², whose b² overflows in float32 (1/(4·cosh²(33)) lost its error)
+    return partial
+
+
+def _exact_forms(name: str, eqn, tracked: list, inputs: list, errors: list, outputs: list,
+                 inherited: list) -> list:
+    """The inherited error of a quotient and a whole power, where JAX's JVP falls short.
+
+    a/b: |e_a|/|b| + |a/b|·|e_b|/|b|, not JAX's a·e_b/b², whose b² overflows in float32
+    (1/(4·cosh²(33)) lost its error); xⁿ: at least the exact (|x| + e)ⁿ − |x|ⁿ."""
+    import jax.numpy as jnp
+    if name == "div" and _is_float(outputs[0]):
         e_a, e_b = (jnp.abs(errors[i]) if i in tracked else 0.0 for i in (0, 1))
         b = jnp.abs(inputs[1])
         inherited = [(e_a + jnp.abs(outputs[0]) * e_b) / b]
@@ -137,21 +140,43 @@ def _step(eqn, bind: Callable, inputs: list, errors: list, outputs: list) -> lis
         x, e = jnp.abs(inputs[0]), jnp.abs(errors[0]).astype(inputs[0].dtype)
         n = eqn.params["y"]
         inherited = [jnp.maximum(inherited[0], (x + e) ** n - x**n)]
+    return inherited
+
+
+def _own(name: str, eqn, bind: Callable, inputs: list, outputs: list) -> list:
+    """The operation's own rounding, per output: none for an exact one, K·(ε·Σ|terms| + tiny)
+    for a sum or dot product of K terms, else PRIMITIVE_ULPS (or ROUNDING_ULPS) ulp of the
+    result plus the underflow term (XLA flushes results below tiny to 0)."""
+    import jax.numpy as jnp
     if name in EXACT:
-        own = [0.0] * len(outputs)
-    elif name in ("reduce_sum", "dot_general") and _is_float(outputs[0]):
+        return [0.0] * len(outputs)
+    if name in ("reduce_sum", "dot_general") and _is_float(outputs[0]):
         k = _contraction(name, eqn, inputs)
         size = bind(*[jnp.abs(x) if _is_float(x) else x for x in inputs])
         info = jnp.finfo(size.dtype)
-        own = [k * (info.eps * size + info.tiny)]
-    else:  # 2 ulp of the result, and the underflow term: XLA flushes results below tiny to 0
-        own = [
-            PRIMITIVE_ULPS.get(name, ROUNDING_ULPS) * jnp.finfo(y.dtype).eps * jnp.abs(y)
-            + jnp.finfo(y.dtype).tiny
-            if _is_float(y)
-            else 0.0
-            for y in outputs
-        ]
+        return [k * (info.eps * size + info.tiny)]
+    return [
+        PRIMITIVE_ULPS.get(name, ROUNDING_ULPS) * jnp.finfo(y.dtype).eps * jnp.abs(y)
+        + jnp.finfo(y.dtype).tiny
+        if _is_float(y)
+        else 0.0
+        for y in outputs
+    ]
+
+
+def _step(eqn, bind: Callable, inputs: list, errors: list, outputs: list) -> list:
+    """The error bounds of one operation's outputs (None for non-float outputs): the
+    inherited error plus the operation's own rounding."""
+    name = eqn.primitive.name
+    tracked = [i for i, e in enumerate(errors) if e is not None and _is_float(inputs[i])]
+    inherited = [0.0] * len(outputs)
+    if "callback" in name:  # host code has no JVP: charge its own rounding only
+        tracked = []
+    partial = _partial(eqn, bind, errors)
+    with contextlib.suppress(NotImplementedError):  # a primitive without a JVP rule: likewise
+        inherited = _inherited(name, tracked, partial, inputs, inherited, errors)
+    inherited = _exact_forms(name, eqn, tracked, inputs, errors, outputs, inherited)
+    own = _own(name, eqn, bind, inputs, outputs)
     return [
         (a + o).astype(y.dtype) if _is_float(y) and hasattr(a + o, "shape") else None
         for a, o, y in zip(inherited, own, outputs, strict=True)

@@ -82,24 +82,25 @@ def reference_stage(problem, dtype: str, analytic_f, scale_fn, chunk: int):
             else jax.vmap(scale_fn)(*wide).astype(REFERENCE_DTYPE)
         )
         values = [jax.vmap(ref)(s, *wide) for ref in references.values()]
-        shape = values[0][0].shape
-        width = _width(shape[1:])
-        s = jnp.broadcast_to(jnp.reshape(s, s.shape + (1,) * (len(shape) - s.ndim)), shape)
-        flat = [
-            (
-                _flat(r, chunk, width, 0.0),
-                _flat(
-                    jnp.broadcast_to(jnp.reshape(e, e.shape + (1,) * (r.ndim - e.ndim)), r.shape),
-                    chunk,
-                    width,
-                    0.0,
-                ),
-            )
-            for r, e in values
-        ]
-        return args, _flat(s, chunk, width, 1.0), flat
+        return (args, *_flatten(s, values, chunk))
 
     return list(references), jax.jit(evaluate)
+
+
+def _spread(x, shape: tuple):
+    """``x`` broadcast along the trailing axes it lacks to ``shape``."""
+    import jax.numpy as jnp
+    return jnp.broadcast_to(jnp.reshape(x, x.shape + (1,) * (len(shape) - x.ndim)), shape)
+
+
+def _flatten(s, values: list, chunk: int):
+    """(scale, [(value, extra tolerance)]), each spread to the value's shape and flattened."""
+    shape = values[0][0].shape
+    width = _width(shape[1:])
+    s = _spread(s, shape)
+    flat = [(_flat(r, chunk, width, 0.0), _flat(_spread(e, r.shape), chunk, width, 0.0))
+            for r, e in values]
+    return _flat(s, chunk, width, 1.0), flat
 
 
 @lru_cache(maxsize=256)
@@ -162,40 +163,12 @@ def _reduce(candidate, s, values, n_valid, rho, collect: bool = True):
     Every array is (chunk, width), so problems of any shape share this compiled code, and
     the references are stacked and mapped over, so it holds one copy of the reduction.
     """
+    import functools
+
     import jax
     import jax.numpy as jnp
-    eps = jnp.finfo(candidate.dtype).eps
-    chunk = candidate.shape[0]
-    per_point = jax.vmap(lambda c, r, extra, s: compare(c, r, extra, s, eps))
-    candidate_extra = rho  # the candidate's own rounding bound: 0 until arbitration
-    in_range = jnp.arange(chunk) < n_valid
-    anchor, anchor_extra = values[0]  # jax.grad, the reference the others are checked against
-
-    def one(r, extra):
-        valid, failed, err, ratio = per_point(candidate, r, extra + candidate_extra, s)
-        # where this reference also disagrees with jax.grad, f itself may be inaccurate
-        # ... beyond both bounds (jax.grad's ρ included after arbitration): tolerance.arbitrated
-        # excuses a numeric reference only where the two truly disagree
-        suspect = per_point(anchor, r, extra + anchor_extra, s)[1]
-        valid = valid & in_range
-        ranked = jnp.where(valid, ratio, -1.0)
-        # the max, then the first index reaching it: cheaper than argmax on CPU
-        worst = jnp.min(jnp.where(ranked == jnp.max(ranked), jnp.arange(chunk), chunk - 1))
-        return {
-            "failed_at": failed & in_range,
-            "ratio_at": jnp.where(valid, ratio, 0.0),
-            "valid_at": valid,
-            "count": jnp.sum(valid),
-            "fails": jnp.sum(failed & in_range),
-            "suspect": jnp.sum(failed & suspect & in_range),
-            "max": jnp.max(jnp.where(valid, err, 0.0)),
-            "ratio": ratio[worst],
-            "worst": worst,
-            "worst_candidate": candidate[worst],
-            "worst_reference": r[worst],
-            "hist": _histogram(err, valid),
-        }
-
+    in_range = jnp.arange(candidate.shape[0]) < n_valid
+    one = functools.partial(_statistics, candidate, s, rho, values[0], in_range)
     stacked = jax.vmap(one)(jnp.stack([r for r, _ in values]), jnp.stack([e for _, e in values]))
     failed_at, valid_at = stacked.pop("failed_at"), stacked.pop("valid_at")
     rows = [{key: value[k] for key, value in stacked.items() if key != "ratio_at"}
@@ -203,17 +176,57 @@ def _reduce(candidate, s, values, n_valid, rho, collect: bool = True):
     if not collect:  # the oracle off: no per-point output to move to the host
         return rows, {}
     ratio_at = jnp.max(stacked.pop("ratio_at"), axis=0)
+    return rows, _disputed(candidate, failed_at, valid_at, ratio_at, in_range)
+
+
+def _statistics(candidate, s, rho, anchor, in_range, r, extra) -> dict:
+    """One reference r against the candidate (tolerance widened by ``extra`` and the
+    candidate's ρ, 0 until arbitration): per-point marks and the chunk's statistics."""
+    import jax
+    import jax.numpy as jnp
+    eps = jnp.finfo(candidate.dtype).eps
+    chunk = candidate.shape[0]
+    per_point = jax.vmap(lambda c, r, extra, s: compare(c, r, extra, s, eps))
+    anchor, anchor_extra = anchor  # jax.grad, the reference the others are checked against
+    valid, failed, err, ratio = per_point(candidate, r, extra + rho, s)
+    # where this reference also disagrees with jax.grad, f itself may be inaccurate
+    # ... beyond both bounds (jax.grad's ρ included after arbitration): tolerance.arbitrated
+    # excuses a numeric reference only where the two truly disagree
+    suspect = per_point(anchor, r, extra + anchor_extra, s)[1]
+    valid = valid & in_range
+    ranked = jnp.where(valid, ratio, -1.0)
+    # the max, then the first index reaching it: cheaper than argmax on CPU
+    worst = jnp.min(jnp.where(ranked == jnp.max(ranked), jnp.arange(chunk), chunk - 1))
+    return {
+        "failed_at": failed & in_range,
+        "ratio_at": jnp.where(valid, ratio, 0.0),
+        "valid_at": valid,
+        "count": jnp.sum(valid),
+        "fails": jnp.sum(failed & in_range),
+        "suspect": jnp.sum(failed & suspect & in_range),
+        "max": jnp.max(jnp.where(valid, err, 0.0)),
+        "ratio": ratio[worst],
+        "worst": worst,
+        "worst_candidate": candidate[worst],
+        "worst_reference": r[worst],
+        "hist": _histogram(err, valid),
+    }
+
+
+def _disputed(candidate, failed_at, valid_at, ratio_at, in_range) -> dict:
+    """The per-point marks the oracle reads: disputed or not, the references that failed
+    there (a bit each), and the worst ratio (inf where the candidate is not finite)."""
+    import jax.numpy as jnp
     finite = jnp.all(jnp.isfinite(candidate), axis=1)
     # the points the oracle is to judge: a reference disagrees beyond its tolerance, no
     # reference compared, or the candidate is not finite (tolerance.py, "who judges")
     disputed = in_range & (jnp.any(failed_at, axis=0) | ~jnp.any(valid_at, axis=0) | ~finite)
-    weights = (1 << jnp.arange(len(values), dtype=jnp.int32))[:, None]
-    points = {
+    weights = (1 << jnp.arange(failed_at.shape[0], dtype=jnp.int32))[:, None]
+    return {
         "disputed": disputed,
         "failed_by": jnp.sum(failed_at * weights, axis=0),
         "ratio": jnp.where(finite, ratio_at, jnp.inf),
     }
-    return rows, points
 
 
 @lru_cache(maxsize=2)
@@ -283,17 +296,5 @@ class Totals:
                 f"no finite value at the other {self.nonfinite:,} "
                 f"(at least {MIN_COMPARED:.0%} needed)"
             )
-        return Result(
-            name,
-            reference,
-            dtype,
-            self.count,
-            maximum,
-            median,
-            worst,
-            verdict,
-            note,
-            sampled=self.sampled,
-            nonfinite=self.nonfinite,
-            worst_values=at,
-        )
+        return Result(name, reference, dtype, self.count, maximum, median, worst, verdict, note,
+                      sampled=self.sampled, nonfinite=self.nonfinite, worst_values=at)
