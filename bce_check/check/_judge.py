@@ -51,8 +51,8 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     chosen = collected.chosen()
     summary = {"available": True, "unavailable_reason": "", "judged": 0,
                "disputed": collected.seen, "audited": len(collected.audit), "failed": 0,
-               "kinks": 0, "kink_example": None, "unresolved": 0, "undefined": 0, "max_digits": 0,
-               "budget": collected.budget}
+               "kinks": 0, "kink_example": None, "unresolved": 0, "undefined": 0, "stopped": 0,
+               "max_digits": 0, "budget": collected.budget}
     if chosen is None:
         return Verdicts(summary, {}, {}, {}, None)
     index, args, cand, failed_by, _, _ = chosen
@@ -64,8 +64,9 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     j, failing = _overflowed(j, failing, cand, rel, absolute, CONSTANTS[dtype]["max"])
     summary.update(
         judged=len(index), failed=int(np.sum(j.verdict == FAIL)),
-        unresolved=int(np.sum((j.verdict == UNRESOLVED) & j.truth_finite)),
-        undefined=int(np.sum((j.verdict == UNRESOLVED) & ~j.truth_finite)),
+        unresolved=int(np.sum((j.verdict == UNRESOLVED) & (j.truth_finite | j.stopped))),
+        undefined=int(np.sum((j.verdict == UNRESOLVED) & ~j.truth_finite & ~j.stopped)),
+        stopped=int(np.sum((j.verdict == UNRESOLVED) & j.stopped)),
         kinks=int(np.sum(j.kink)),
         max_digits=int(np.max(j.digits)) if len(index) else 0,
     )

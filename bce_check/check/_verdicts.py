@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from bce_check.check._disputed import PER_REFERENCE
+from bce_check.check.oracle import SETTLED
 from bce_check.check.tolerance import MIN_COMPARED
 from bce_check.report import Result, Verdict
 
@@ -51,8 +52,11 @@ def oracle_result(problem, dtype: str, verdicts) -> Result:
     if s["kinks"]:
         parts.append(f"{s['kinks']:,} kinks (one-sided derivatives differ), e.g. "
                      + ", ".join(f"{k}={v!r}" for k, v in s["kink_example"].items()))
-    if s["unresolved"]:
-        parts.append(f"{s['unresolved']:,} unresolved at the precision cap")
+    if s["unresolved"] - s["stopped"]:
+        parts.append(f"{s['unresolved'] - s['stopped']:,} unresolved at the precision cap")
+    if s["stopped"]:
+        parts.append(f"{s['stopped']:,} unresolved: not refined past {SETTLED} digits once a "
+                     "failure was confirmed")
     if s["undefined"]:
         parts.append(f"f has no finite derivative at {s['undefined']:,} (not judged)")
     # like a reference (MIN_COMPARED), the truth vouches only where it decided half the points

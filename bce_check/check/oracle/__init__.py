@@ -32,10 +32,10 @@ from typing import Any
 
 from ._errors import OracleUnavailable
 from ._jaxpr import JaxprProgram
-from ._oracle import FAIL, PASS, UNRESOLVED, Enclosure, Judgement, Oracle
+from ._oracle import FAIL, PASS, SETTLED, UNRESOLVED, Enclosure, Judgement, Oracle
 from ._sympy import SympyProgram
 
-__all__ = ["FAIL", "PASS", "UNRESOLVED", "Enclosure", "Judgement", "Oracle",
+__all__ = ["FAIL", "PASS", "SETTLED", "UNRESOLVED", "Enclosure", "Judgement", "Oracle",
            "OracleUnavailable", "jaxpr_oracle", "sympy_oracle"]
 
 

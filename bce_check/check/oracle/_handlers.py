@@ -96,6 +96,7 @@ def _convert(ctx: Ctx, eqn: Any, a: Any) -> Any:
 def _pow(ctx: Ctx, eqn: Any, x: Germ, y: Any) -> Germ:
     """x^y: an exact integer constant y as integer_pow, else exp(y·log x) (x > 0), with
     0^y = 0 for constant y > 0 and the one-sided derivative of (h·t)^y at x = 0."""
+    x, y = _ranked(x, y)
     if isinstance(y, Plain):
         return g.ipow(ctx, x, int(y.v.reshape(-1)[0])) if np.all(y.v == y.v.reshape(-1)[0]) \
             else general_pow(ctx, x, g.constant(ctx, y.v.astype(float)))

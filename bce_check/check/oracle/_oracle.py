@@ -15,6 +15,7 @@ from ._mpk import MpKernel
 
 PASS, FAIL, UNRESOLVED = 0, 1, 2
 SCHEDULE = (30, 120, 500, 2000)  # ×4: each failed tier is cheap beside the next
+SETTLED = 16  # once a failure is confirmed, no point is refined past this tier (float64)
 Program = Callable[[g.Ctx, Sequence[g.Germ]], g.Germ]
 
 
@@ -38,6 +39,7 @@ class Judgement(Enclosure):
     """Per point: PASS / FAIL / UNRESOLVED, and the enclosure the verdict rests on."""
 
     verdict: np.ndarray
+    stopped: np.ndarray  # left unresolved: the check had already failed (SETTLED)
 
 
 def directions(shape: tuple[int, ...], order: int) -> np.ndarray:
@@ -98,12 +100,15 @@ class Oracle:
                 raise ValueError(f"argument of shape {np.shape(a)}, expected {(n, *sh)}")
         return n
 
-    def _refine(self, args, max_digits, settle) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def _refine(self, args, max_digits, settle,
+                settled: int | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Refine each point's enclosure tier by tier until ``settle`` says it is done; with
+        ``settled``, a failure confirmed by then stops the climb past that many digits."""
         n = self._check_args(args)
         dshape = (n, *self.derivative_shape)
         rec = {"lo": np.full(dshape, np.nan), "hi": np.full(dshape, np.nan),
                "kink": np.zeros(n, bool), "digits": np.zeros(n, int),
-               "truth_finite": np.zeros(n, bool)}
+               "truth_finite": np.zeros(n, bool), "stopped": np.zeros(n, bool)}
         verdict = np.full(n, UNRESOLVED, np.int8)
         pending = np.arange(n)
         with np.errstate(all="ignore"):  # overflow widens an enclosure (to inf), never lies
@@ -118,6 +123,9 @@ class Oracle:
                 pending = pending[~done]
                 if len(pending) == 0:
                     break
+                if settled is not None and k.digits >= settled and np.any(verdict == FAIL):
+                    rec["stopped"][pending] = True  # the check fails whatever these say
+                    break
         return rec, verdict
 
     def judge(self, args: Sequence[np.ndarray], candidate: np.ndarray, rel: float,
@@ -130,7 +138,7 @@ class Oracle:
 
         def settle(k, sided, idx):
             return decide_points(k, sided, cand[idx], float(rel), absolute[idx])
-        rec, verdict = self._refine(args, max_digits, settle)
+        rec, verdict = self._refine(args, max_digits, settle, SETTLED)
         return Judgement(verdict=verdict, **rec)
 
     def derivative(self, args: Sequence[np.ndarray], max_digits: int = 2000) -> Enclosure:
@@ -140,4 +148,5 @@ class Oracle:
             done = narrow(k, sided, 1e-20)
             return done, np.full(len(idx), UNRESOLVED, np.int8)
         rec, _ = self._refine(args, max_digits, settle)
+        rec.pop("stopped")
         return Enclosure(**rec)
