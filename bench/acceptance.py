@@ -48,8 +48,9 @@ def main() -> None:
     seconds = time.perf_counter() - started
     forms = sum(len(c.right) + len(c.wrong) for c in (*CASES, *ORACLE_CASES))
     print(
-        f"acceptance set: {len(CASES)} + {len(ORACLE_CASES)} cases (the oracle on for the "
-        f"{len(ORACLE_CASES)}), {PAIRS} + {ORACLE_PAIRS} right/wrong pairs ({forms} forms), "
+        f"acceptance set: {len(CASES)} + {len(ORACLE_CASES)} cases (the oracle "
+        f"{'off' if args.oracle_points == 0 else 'on'}), {PAIRS} + {ORACLE_PAIRS} right/wrong "
+        f"pairs ({forms} forms), "
         f"{args.seeds} seeds, float64 and float32, {args.samples:,} samples per check"
     )
     checks = sum(counts.values())
