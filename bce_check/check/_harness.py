@@ -204,14 +204,7 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
     notes = [f"{problem.name}: {problem.note}"] if problem.note else []
     scale_fn = scale if callable(scale) else None
     oracle, reason = build(problem, index) if oracle_points else (None, "oracle_points=0")
-    if callable(scale):
-        scale = 0.0
-    elif scale is None and oracle is not None and not _opaque(problem, dtype):
-        scale = 0.0  # per point: the absolute part from the candidate's own rounding, ρ_c
-    elif scale is None:  # no oracle, or a candidate whose rounding ρ_c cannot see (host
-        # code): the largest gradient seen stands in for the size of its terms
-        scale = _pilot_scale(problem, index, seed, dtype, chunk_size(samples))
-        notes.append(f"{problem.name}: gradient scale s = {scale:.3g} (largest |jax.grad| seen)")
+    scale = _screen_scale(problem, scale, oracle, index, seed, dtype, samples, notes)
     shape = _derivative_shape(key, index)
     disputed = Disputed(oracle_points, audit_indices(seed, samples, audit)) if oracle else None
     size = int(np.prod(shape, dtype=int))
@@ -238,6 +231,21 @@ def _run(problem, samples, seed, dtype, progress, sweep, oracle_points, audit) -
     seconds = time.perf_counter() - started
     summary = {"name": problem.name, **summary}
     return Report(tuple(results), samples, seed, seconds, tuple(notes), (summary,))
+
+
+def _screen_scale(problem, scale, oracle, index, seed, dtype, samples, notes) -> float:
+    """The screen's number s: 0 for a scale function (applied per point) and, with the
+    oracle, per point from the candidate's own rounding ρ_c; without the oracle, or for a
+    candidate whose rounding ρ_c cannot see (host code), the largest gradient seen."""
+    if callable(scale):
+        return 0.0
+    if scale is not None:
+        return scale
+    if oracle is not None and not _opaque(problem, dtype):
+        return 0.0
+    scale = _pilot_scale(problem, index, seed, dtype, chunk_size(samples))
+    notes.append(f"{problem.name}: gradient scale s = {scale:.3g} (largest |jax.grad| seen)")
+    return scale
 
 
 def check_gradient(
@@ -272,14 +280,9 @@ def check_gradient(
     """
     samplers, by_order = match(f, domains)
     arguments = [n for n, _ in samplers]
-    problem = Problem(
-        name or getattr(f, "__name__", "f"),
-        f,
-        in_order(grad, arguments) if callable(grad) else grad,
-        samplers,
-        wrt,
-        scale_value(scale),
-        note=f"{by_order} ({', '.join(arguments)})" if by_order else "",
-    )
+    note = f"{by_order} ({', '.join(arguments)})" if by_order else ""
+    candidate = in_order(grad, arguments) if callable(grad) else grad
+    problem = Problem(name or getattr(f, "__name__", "f"), f, candidate, samplers, wrt,
+                      scale_value(scale), note=note)
     return run(problem, samples, seed, dtype, progress,
                oracle_points=oracle_points, audit=audit)

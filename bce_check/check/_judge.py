@@ -62,40 +62,58 @@ def judge(oracle, problem, dtype: str, collected: Disputed, shape: tuple,
     absolute = absolute + rel * _scale_at(scale, wide)  # 16·ε·s: a stated scale counts
     j, failing, absolute = _decide(oracle, wide, cand, rel, absolute, bound, args)
     j, failing = _overflowed(j, failing, cand, rel, absolute, CONSTANTS[dtype]["max"])
-    summary.update(
-        judged=len(index), failed=int(np.sum(j.verdict == FAIL)),
-        unresolved=int(np.sum((j.verdict == UNRESOLVED) & (j.truth_finite | j.stopped))),
-        undefined=int(np.sum((j.verdict == UNRESOLVED) & ~j.truth_finite & ~j.stopped)),
-        stopped=int(np.sum((j.verdict == UNRESOLVED) & j.stopped)),
-        kinks=int(np.sum(j.kink)),
-        max_digits=int(np.max(j.digits)) if len(index) else 0,
-    )
     names = [n for n, _ in problem.samplers]
-    if summary["kinks"]:
+    summary.update(_counts(j, names, wide))
+    overruled, confirmed, judged = _per_reference(failed_by, j.verdict)
+    worst = _worst(j, failing, cand, rel, absolute, names, wide)
+    return Verdicts(summary, overruled, confirmed, judged, worst)
+
+
+def _counts(j, names: list, wide: list) -> dict:
+    """The summary's counts of a judgement, and the first kink's inputs."""
+    unresolved = j.verdict == UNRESOLVED
+    counts = {
+        "judged": len(j.verdict), "failed": int(np.sum(j.verdict == FAIL)),
+        "unresolved": int(np.sum(unresolved & (j.truth_finite | j.stopped))),
+        "undefined": int(np.sum(unresolved & ~j.truth_finite & ~j.stopped)),
+        "stopped": int(np.sum(unresolved & j.stopped)), "kinks": int(np.sum(j.kink)),
+        "max_digits": int(np.max(j.digits)) if len(j.verdict) else 0,
+    }
+    if counts["kinks"]:
         k = int(np.flatnonzero(j.kink)[0])
-        example = zip(names, wide, strict=True)
-        summary["kink_example"] = {n: np.asarray(a[k]).tolist() for n, a in example}
+        counts["kink_example"] = {n: np.asarray(a[k]).tolist()
+                                  for n, a in zip(names, wide, strict=True)}
+    return counts
+
+
+def _per_reference(failed_by: np.ndarray, verdict: np.ndarray) -> tuple[dict, dict, dict]:
+    """Per reference bit: its failures the truth overruled, confirmed, and judged at all."""
     overruled, confirmed, judged = {}, {}, {}
     for bit in range(int(failed_by.max()).bit_length() if len(failed_by) else 0):
         mine = (failed_by >> bit) & 1 == 1
         judged[bit] = int(mine.sum())
-        overruled[bit] = int(np.sum(mine & (j.verdict == PASS)))
-        confirmed[bit] = int(np.sum(mine & (j.verdict == FAIL)))
-    # the error relative to the size the tolerance allows for (as ``compare`` measures it)
-    truth = j.truth().reshape(len(index), -1)
+        overruled[bit] = int(np.sum(mine & (verdict == PASS)))
+        confirmed[bit] = int(np.sum(mine & (verdict == FAIL)))
+    return overruled, confirmed, judged
+
+
+def _worst(j, failing, cand, rel, absolute, names: list, wide: list) -> dict:
+    """The worst point (failing if any, else decided): its error relative to the size its
+    tolerance allows for (as ``compare`` measures it), the candidate and the truth there."""
+    n = len(j.verdict)
+    truth = j.truth().reshape(n, -1)
     scale = np.abs(truth) + (absolute / rel)[:, None]
     with np.errstate(invalid="ignore", over="ignore"):
-        errors = (np.abs(cand.reshape(len(index), -1) - truth) / scale).max(axis=1)
+        errors = (np.abs(cand.reshape(n, -1) - truth) / scale).max(axis=1)
     errors = np.where(np.isfinite(errors), errors, np.inf)
     errors[(j.verdict == PASS) & np.isinf(errors)] = 0.0  # ±inf: the truth's rounding
     decided = np.flatnonzero(j.verdict != UNRESOLVED)
-    pool = failing if failing.size else decided if decided.size else np.arange(len(index))
+    pool = failing if failing.size else decided if decided.size else np.arange(n)
     k = int(pool[np.argmax(errors[pool])])
-    worst = {"input": {n: np.asarray(a[k]).tolist() for n, a in zip(names, wide, strict=True)},
-             "candidate": np.asarray(cand[k]).tolist(), "truth": np.asarray(j.truth()[k]).tolist(),
-             "error": float(errors[k]), "failed": bool(failing.size),
-             "median": float(np.median(errors[pool]))}
-    return Verdicts(summary, overruled, confirmed, judged, worst)
+    return {"input": {m: np.asarray(a[k]).tolist() for m, a in zip(names, wide, strict=True)},
+            "candidate": np.asarray(cand[k]).tolist(), "truth": np.asarray(j.truth()[k]).tolist(),
+            "error": float(errors[k]), "failed": bool(failing.size),
+            "median": float(np.median(errors[pool]))}
 
 
 def _scale_at(scale, wide: list) -> np.ndarray:

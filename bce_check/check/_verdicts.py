@@ -45,20 +45,7 @@ def oracle_result(problem, dtype: str, verdicts) -> Result:
     """The oracle as one more row: fail at any point it judged out of tolerance."""
     s = verdicts.summary
     judged, failed = s["judged"], s["failed"]
-    parts = [
-        f"judged {judged:,} points ({s['disputed']:,} disputed, {s['audited']:,} audited)",
-        f"up to {s['max_digits']} digits",
-    ]
-    if s["kinks"]:
-        parts.append(f"{s['kinks']:,} kinks (one-sided derivatives differ), e.g. "
-                     + ", ".join(f"{k}={v!r}" for k, v in s["kink_example"].items()))
-    if s["unresolved"] - s["stopped"]:
-        parts.append(f"{s['unresolved'] - s['stopped']:,} unresolved at the precision cap")
-    if s["stopped"]:
-        parts.append(f"{s['stopped']:,} unresolved: not refined past {SETTLED} digits once a "
-                     "failure was confirmed")
-    if s["undefined"]:
-        parts.append(f"f has no finite derivative at {s['undefined']:,} (not judged)")
+    parts = _parts(s)
     # like a reference (MIN_COMPARED), the truth vouches only where it decided half the points
     decided = judged - s["unresolved"] - s["undefined"]
     verdict = Verdict.PASS if decided > 0 and decided >= MIN_COMPARED * judged else (
@@ -76,10 +63,28 @@ def oracle_result(problem, dtype: str, verdicts) -> Result:
             parts.insert(0, f"{failed:,} points out of tolerance; {at}")
         else:
             parts.append(at)
-    values = ()
-    if verdicts.worst is not None:
-        w = verdicts.worst
         values = tuple(np.ravel(v).astype(float).tolist() for v in (w["candidate"], w["truth"]))
+    else:
+        values = ()
     return Result(problem.name, "oracle", dtype, judged, error, median, worst, verdict,
                   "; ".join(parts), sampled=judged, nonfinite=s["unresolved"] + s["undefined"],
                   worst_values=values)
+
+
+def _parts(s: dict) -> list[str]:
+    """The oracle row's note: what it judged, how far it went, what it could not decide."""
+    parts = [
+        f"judged {s['judged']:,} points ({s['disputed']:,} disputed, {s['audited']:,} audited)",
+        f"up to {s['max_digits']} digits",
+    ]
+    if s["kinks"]:
+        parts.append(f"{s['kinks']:,} kinks (one-sided derivatives differ), e.g. "
+                     + ", ".join(f"{k}={v!r}" for k, v in s["kink_example"].items()))
+    if s["unresolved"] - s["stopped"]:
+        parts.append(f"{s['unresolved'] - s['stopped']:,} unresolved at the precision cap")
+    if s["stopped"]:
+        parts.append(f"{s['stopped']:,} unresolved: not refined past {SETTLED} digits once a "
+                     "failure was confirmed")
+    if s["undefined"]:
+        parts.append(f"f has no finite derivative at {s['undefined']:,} (not judged)")
+    return parts
